@@ -1,0 +1,159 @@
+package reinmax
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Family says how an estimator is called.
+type Family int
+
+const (
+	// StraightThroughFamily estimators map logits to a sample whose gradient is the estimator (StraightThrough).
+	StraightThroughFamily Family = iota
+	// ScoreFunctionFamily estimators need the loss evaluated for each of their K samples.
+	ScoreFunctionFamily
+)
+
+func (f Family) String() string {
+	switch f {
+	case StraightThroughFamily:
+		return "straight-through"
+	case ScoreFunctionFamily:
+		return "score-function"
+	}
+	return fmt.Sprintf("Family(%d)", int(f))
+}
+
+// Params are the parameters the registry passes to an estimator. A zero field selects the estimator's default.
+type Params struct {
+	Tau float64 // temperature τ
+	K   int     // number of samples or loss evaluations
+}
+
+// Spec describes a registered estimator.
+type Spec struct {
+	Name    string
+	Family  Family
+	Summary string   // one line: what the forward pass returns and what the backward pass computes
+	Params  []string // the fields of Params the estimator reads: "tau", "k"
+	Tau     float64  // default τ, 0 when the estimator has none
+	K       int      // default K, 0 when the estimator has none
+
+	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
+	NewStraightThrough func(Params) (StraightThrough, error)
+}
+
+var registry = []Spec{
+	{
+		Name: "st", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "straight-through: D ~ Cat(π); grad (1/τ)J(softmax(θ/τ))g_D (first order, Euler)",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ST{Tau: p.Tau}) },
+	},
+	{
+		Name: "stgs", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "straight-through Gumbel-Softmax: D = onehot(argmax(θ+G)); grad (1/τ)J(softmax((θ+G)/τ))g_D",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(STGS{Tau: p.Tau}) },
+	},
+	{
+		Name: "gumbel-softmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "relaxed Gumbel-Softmax: forward y = softmax((θ+G)/τ), not one-hot; exact gradient of y",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GumbelSoftmax{Tau: p.Tau}) },
+	},
+	{
+		Name: "gst-1.0", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "gapped straight-through, gap 1: D ~ Cat(π); grad (1/τ)J(softmax(θ'/τ))g_D, θ' gapped logits",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GST{Tau: p.Tau, Gap: 1}) },
+	},
+	{
+		Name: "gst-p", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "gapped straight-through, gap -log(1-π_s)/π_s: as gst-1.0 with a probability-dependent gap",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GST{Tau: p.Tau, Adaptive: true}) },
+	},
+	{
+		Name: "gr-mck", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 100,
+		Summary:            "Gumbel-Rao: D ~ Cat(π); grad STGS's averaged over K Gumbels conditioned on D",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GRMCK{Tau: p.Tau, K: p.K}) },
+	},
+	{
+		Name: "reinmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Summary:            "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
+	},
+}
+
+// Estimators returns the specs of every registered estimator, in a stable order.
+func Estimators() []Spec {
+	return append([]Spec(nil), registry...)
+}
+
+// Names returns the names of the registered estimators of the given families (all when none is given).
+func Names(families ...Family) []string {
+	var names []string
+	for _, s := range registry {
+		if len(families) == 0 || containsFamily(families, s.Family) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+func containsFamily(fs []Family, f Family) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup returns the spec registered under name; the error lists the valid names.
+func Lookup(name string) (Spec, error) {
+	for _, s := range registry {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Spec{}, fmt.Errorf("reinmax: unknown estimator %q (valid: %s)", name, strings.Join(Names(), ", "))
+}
+
+// NewStraightThrough returns the straight-through-family estimator registered under name with parameters p, or an
+// error naming the parameter that is out of range.
+func NewStraightThrough(name string, p Params) (StraightThrough, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if s.Family != StraightThroughFamily {
+		return nil, fmt.Errorf("reinmax: %s is a %s estimator: it needs the loss of every sample, not a straight-through sample",
+			name, s.Family)
+	}
+	if err := checkParams(s, p); err != nil {
+		return nil, err
+	}
+	return s.NewStraightThrough(p)
+}
+
+// checkParams rejects values that a zero-means-default convention would otherwise hide: a negative or NaN tau or K.
+func checkParams(s Spec, p Params) error {
+	if p.Tau < 0 || math.IsNaN(p.Tau) || math.IsInf(p.Tau, 0) {
+		return fmt.Errorf("reinmax: %s: tau = %v, want a finite tau > 0", s.Name, p.Tau)
+	}
+	if p.K < 0 {
+		return fmt.Errorf("reinmax: %s: K = %d, want K >= 1", s.Name, p.K)
+	}
+	return nil
+}
+
+type validator interface {
+	StraightThrough
+	Validate() error
+}
+
+func validated(e validator) (StraightThrough, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
