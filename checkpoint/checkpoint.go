@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/f60e9205/reinmax/results"
 )
 
 // format is the version written in every file; Load refuses other versions.
@@ -64,7 +65,7 @@ func Save(path string, store *model.Store, state any) error {
 	if err := gob.NewEncoder(&buf).Encode(&f); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, buf.Bytes())
+	return results.WriteBytes(path, buf.Bytes())
 }
 
 // Load restores a checkpoint written by Save: it creates or overwrites the variables of store and decodes the saved
@@ -112,28 +113,4 @@ func Load(path string, store *model.Store, state any) error {
 func Exists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, fs.ErrNotExist)
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and renames it to path. On error nothing is
-// left behind and path is unchanged.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -91,18 +91,3 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("corrupt file: error %v, want one naming the file", err)
 	}
 }
-
-func TestWriteFileAtomicLeavesNothingOnError(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteFileAtomic(filepath.Join(dir, "no-such-dir", "f"), []byte("x")); err == nil {
-		t.Fatal("no error writing into a missing folder")
-	}
-	target := filepath.Join(dir, "f")
-	if err := WriteFileAtomic(target, []byte("one")); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("folder holds %d entries after one write, want 1 (no temporary file left)", len(entries))
-	}
-}

@@ -1,0 +1,74 @@
+package catvae
+
+import (
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/nn"
+)
+
+// Pixels is the number of pixels of an MNIST image.
+const Pixels = 28 * 28
+
+// vae builds the model's graph for one configuration.
+type vae struct {
+	cfg Config
+	est reinmax.StraightThrough
+}
+
+// terms are the per-batch means of the two parts of the negative ELBO.
+type terms struct {
+	bce, kl *Node
+}
+
+func (t terms) loss() *Node { return Add(t.bce, t.kl) }
+
+func (m vae) act(x *Node) *Node {
+	if m.cfg.LeakyReLU {
+		return activation.LeakyRelu(x)
+	}
+	return activation.Relu(x)
+}
+
+// encode returns the logits θ of shape (B, L, C) for images x of shape (B, 784).
+func (m vae) encode(scope *model.Scope, x *Node) *Node {
+	h := m.act(nn.Dense(scope.In("enc1"), x, 512))
+	h = m.act(nn.Dense(scope.In("enc2"), h, 256))
+	logits := nn.Dense(scope.In("enc3"), h, m.cfg.Latents*m.cfg.Categories)
+	return Reshape(logits, x.Shape().Dimensions[0], m.cfg.Latents, m.cfg.Categories)
+}
+
+// decode returns the Bernoulli logits of the pixels, shape (..., 784), for one-hot codes of shape (..., L·C).
+func (m vae) decode(scope *model.Scope, z *Node) *Node {
+	h := m.act(nn.Dense(scope.In("dec1"), z, 256))
+	h = m.act(nn.Dense(scope.In("dec2"), h, 512))
+	return nn.Dense(scope.In("dec3"), h, Pixels)
+}
+
+// negELBO draws one code per image with the estimator and returns the batch means of the reconstruction and KL
+// terms. The sample is drawn from the scope's random number generator.
+func (m vae) negELBO(scope *model.Scope, x *Node) terms {
+	logits := m.encode(scope, x)
+	hard, soft := m.est.Sample(reinmax.ScopeSource(scope), logits)
+	b := x.Shape().Dimensions[0]
+	out := m.decode(scope, Reshape(hard, b, m.cfg.Latents*m.cfg.Categories))
+	return terms{bce: bernoulliNLL(x, out), kl: m.klUniform(soft)}
+}
+
+// bernoulliNLL is Σ_pixels BCE(sigmoid(out), x) averaged over the batch, in the stable form softplus(o) − x·o.
+func bernoulliNLL(x, out *Node) *Node {
+	b := float64(x.Shape().Dimensions[0])
+	return DivScalar(ReduceAllSum(Sub(Softplus(out), Mul(x, out))), b)
+}
+
+// klUniform is Σ_l KL(q_l ‖ Uniform(C)) = Σ_l Σ_c q log q + L·log C averaged over the batch, with the paper's
+// 1e-10 inside the logarithm.
+func (m vae) klUniform(q *Node) *Node {
+	b := float64(q.Shape().Dimensions[0])
+	neg := DivScalar(ReduceAllSum(Mul(q, Log(AddScalar(q, 1e-10)))), b)
+	return AddScalar(neg, float64(m.cfg.Latents)*math.Log(float64(m.cfg.Categories)))
+}

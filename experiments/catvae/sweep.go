@@ -1,0 +1,132 @@
+package catvae
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute"
+
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/results"
+)
+
+// Files written into a sweep's output folder.
+const (
+	ResultsFile = "results.jsonl" // one Epoch record per line
+	SummaryFile = "summary.csv"   // final-epoch mean and std over seeds per configuration and estimator
+	TableFile   = "table.md"      // the summary in the layout of the paper's Table 2, the paper's numbers beside
+	checkpoints = "checkpoints"   // per-run checkpoints, removed when a run finishes
+	images      = "images"        // per-run reconstruction grids
+)
+
+// Sweep is a table of runs: every configuration × estimator × seed, each with the paper's settings for that
+// configuration and estimator unless overridden.
+type Sweep struct {
+	Configs    []string // e.g. "10x30", "8x4"
+	Estimators []string // straight-through estimators of the registry
+	Seeds      []int64
+	Epochs     int     // 0: the paper's 160
+	Tau        float64 // 0: the paper's per-method temperature
+	K          int     // GR-MCK's samples; 0: its default
+	TrainSize  int     // 0: all 60,000 training images
+	TestSize   int     // 0: all 10,000 test images
+	Shard      experiments.Shard
+	Dir        string // output folder
+}
+
+// Configs returns the run configurations of the sweep, in order, and the index of each in the whole sweep (for
+// sharding). It returns an error naming the first bad configuration or estimator.
+func (s Sweep) configs() ([]Config, error) {
+	var out []Config
+	for _, name := range s.Configs {
+		for _, est := range s.Estimators {
+			for _, seed := range s.Seeds {
+				c, err := PaperConfig(name, est)
+				if err != nil {
+					return nil, err
+				}
+				c.Seed = seed
+				if s.Epochs > 0 {
+					c.Epochs = s.Epochs
+				}
+				if s.Tau > 0 {
+					c.Tau = s.Tau
+				}
+				c.K, c.TrainSize, c.TestSize = s.K, s.TrainSize, s.TestSize
+				if err := c.Validate(); err != nil {
+					return nil, err
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("catvae: the sweep is empty: give at least one configuration, estimator and seed")
+	}
+	return out, nil
+}
+
+// Run runs the sweep's runs that belong to its shard and are not finished yet, resuming interrupted ones from
+// their checkpoints, then writes the summary of every finished run found in the output folder.
+func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Reporter) error {
+	all, err := s.configs()
+	if err != nil {
+		return err
+	}
+	if err := results.PrepareDir(s.Dir); err != nil {
+		return err
+	}
+	for _, sub := range []string{checkpoints, images} {
+		if err := os.MkdirAll(filepath.Join(s.Dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	path := filepath.Join(s.Dir, ResultsFile)
+	existing, err := results.ReadJSONL[Epoch](path)
+	if err != nil {
+		return err
+	}
+	finished := results.Finished(existing)
+
+	var todo []Config
+	total := 0
+	for i, c := range all {
+		if s.Shard.Owns(i) && !finished[runKey(c.Name(), c.Estimator, c.Seed)] {
+			todo = append(todo, c)
+			total += c.Epochs * (trainLen(c, data) / c.Batch)
+		}
+	}
+	done := 0
+	for _, c := range todo {
+		key := runKey(c.Name(), c.Estimator, c.Seed)
+		file := strings.ReplaceAll(key, " ", "_")
+		ckpt := filepath.Join(s.Dir, checkpoints, file+".ckpt")
+		_, err := Run(c, data, Options{
+			Backend:    backend,
+			Checkpoint: ckpt,
+			OnEpoch:    func(e Epoch) error { return results.AppendJSONL(path, []Epoch{e}) },
+			Reporter:   reporter,
+			Done:       done,
+			Total:      total,
+			Images:     filepath.Join(s.Dir, images, file+".png"),
+		})
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(ckpt); err != nil {
+			return err
+		}
+		done += c.Epochs * (trainLen(c, data) / c.Batch)
+	}
+	return Report(s.Dir)
+}
+
+// trainLen is the number of training images a run uses.
+func trainLen(c Config, data Data) int {
+	if c.TrainSize > 0 && c.TrainSize < data.Train.N {
+		return c.TrainSize
+	}
+	return data.Train.N
+}

@@ -1,0 +1,212 @@
+package catvae
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/checkpoint"
+	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/optim"
+)
+
+// Data holds the images a run trains and tests on.
+type Data struct {
+	Train, Test *mnist.Set
+}
+
+// Epoch is the record of one finished epoch of one run.
+type Epoch struct {
+	Config    string  `json:"config"`
+	Estimator string  `json:"estimator"`
+	Tau       float64 `json:"tau"`
+	Seed      int64   `json:"seed"`
+	Epoch     int     `json:"epoch"`
+	Epochs    int     `json:"epochs"`
+	// TrainNegELBO is the training −ELBO averaged over the epoch's steps while training, as the paper reports it;
+	// TrainBCE and TrainKL are its two terms.
+	TrainNegELBO float64 `json:"train_neg_elbo"`
+	TrainBCE     float64 `json:"train_bce"`
+	TrainKL      float64 `json:"train_kl"`
+	// TestNegELBO is the single-sample −ELBO on the test set after the epoch.
+	TestNegELBO float64 `json:"test_neg_elbo"`
+	Seconds     float64 `json:"seconds"` // wall time of the epoch's training steps
+}
+
+// RunKey implements results.Record.
+func (e Epoch) RunKey() string { return runKey(e.Config, e.Estimator, e.Seed) }
+
+// Final implements results.Record.
+func (e Epoch) Final() bool { return e.Epoch == e.Epochs }
+
+// Position implements results.Positioned.
+func (e Epoch) Position() int { return e.Epoch }
+
+func runKey(config, estimator string, seed int64) string {
+	return fmt.Sprintf("%s %s seed=%d", config, estimator, seed)
+}
+
+// Options are the run's plumbing, none of which changes its results.
+type Options struct {
+	Backend    compute.Backend      // nil: compute.New()
+	Checkpoint string               // file saved after every epoch and resumed from; "" disables checkpoints
+	OnEpoch    func(Epoch) error    // called with each epoch's record before the checkpoint is saved
+	Reporter   experiments.Reporter // progress after every step
+	Images     string               // PNG of test images, reconstructions and prior samples after the last epoch; "" for none
+	Done       int                  // steps of the sweep finished before this run, for progress
+	Total      int                  // steps of the whole sweep, for progress
+}
+
+// state is what a checkpoint keeps besides the model's variables.
+type state struct {
+	Epoch int
+}
+
+// Run trains one configuration and returns the record of every epoch. With a checkpoint it resumes from the last
+// finished epoch, and the results equal those of an uninterrupted run: all randomness comes from the model's
+// random number generator, saved in the checkpoint, and from a shuffle seeded by (Seed, epoch).
+func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	train, test := clip(data.Train, cfg.TrainSize), clip(data.Test, cfg.TestSize)
+	if train == nil || test == nil || train.N < cfg.Batch || test.N < 1 {
+		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
+	}
+	est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau, K: cfg.K})
+	if err != nil {
+		return nil, err
+	}
+	backend := opt.Backend
+	if backend == nil {
+		if backend, err = compute.New(); err != nil {
+			return nil, err
+		}
+	}
+	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
+	if err != nil {
+		return nil, err
+	}
+	m := vae{cfg: cfg, est: est}
+
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	var st state
+	if opt.Checkpoint != "" {
+		err := checkpoint.Load(opt.Checkpoint, store, &st)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
+		t := m.negELBO(scope, x)
+		loss := t.loss()
+		optimizer.UpdateGraph(scope, x.Graph(), loss)
+		return []*Node{loss, t.bce, t.kl}
+	})
+	if err != nil {
+		return nil, err
+	}
+	evalStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+		return m.negELBO(scope, x).loss()
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	stepsPerEpoch := train.N / cfg.Batch
+	batch := make([]float32, cfg.Batch*Pixels)
+	var records []Epoch
+	for epoch := st.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
+		order := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(epoch))).Perm(train.N)
+		var sumLoss, sumBCE, sumKL float64
+		start := time.Now()
+		for s := 0; s < stepsPerEpoch; s++ {
+			for i, idx := range order[s*cfg.Batch : (s+1)*cfg.Batch] {
+				copy(batch[i*Pixels:(i+1)*Pixels], train.Image(idx))
+			}
+			out, err := trainStep.Exec(tensors.FromFlatDataAndDimensions(batch, cfg.Batch, Pixels))
+			if err != nil {
+				return nil, err
+			}
+			loss := scalar(out[0])
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, fmt.Errorf("catvae: %s: the loss is %v at epoch %d step %d", runKey(cfg.Name(), cfg.Estimator, cfg.Seed), loss, epoch, s+1)
+			}
+			sumLoss, sumBCE, sumKL = sumLoss+loss, sumBCE+scalar(out[1]), sumKL+scalar(out[2])
+			opt.Reporter.Report(experiments.Progress{
+				Run:     runKey(cfg.Name(), cfg.Estimator, cfg.Seed),
+				Done:    opt.Done + (epoch-1)*stepsPerEpoch + s + 1,
+				Total:   opt.Total,
+				Metrics: map[string]float64{"epoch": float64(epoch), "-elbo": sumLoss / float64(s+1)},
+			})
+		}
+		seconds := time.Since(start).Seconds()
+		testLoss, err := evaluate(evalStep, test, cfg.Batch)
+		if err != nil {
+			return nil, err
+		}
+		n := float64(stepsPerEpoch)
+		rec := Epoch{
+			Config: cfg.Name(), Estimator: cfg.Estimator, Tau: cfg.Tau, Seed: cfg.Seed, Epoch: epoch, Epochs: cfg.Epochs,
+			TrainNegELBO: sumLoss / n, TrainBCE: sumBCE / n, TrainKL: sumKL / n, TestNegELBO: testLoss, Seconds: seconds,
+		}
+		records = append(records, rec)
+		if opt.OnEpoch != nil {
+			if err := opt.OnEpoch(rec); err != nil {
+				return nil, err
+			}
+		}
+		if epoch == cfg.Epochs && opt.Images != "" {
+			if err := writeImages(opt.Images, m, store, test, backend); err != nil {
+				return nil, err
+			}
+		}
+		if opt.Checkpoint != "" {
+			if err := checkpoint.Save(opt.Checkpoint, store, state{Epoch: epoch}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return records, nil
+}
+
+// evaluate returns the single-sample −ELBO averaged over the test images, in batches of size batch (the last,
+// partial batch included).
+func evaluate(exec *model.Exec, test *mnist.Set, batch int) (float64, error) {
+	var sum float64
+	for lo := 0; lo < test.N; lo += batch {
+		hi := min(lo+batch, test.N)
+		x := tensors.FromFlatDataAndDimensions(append([]float32(nil), test.Images[lo*Pixels:hi*Pixels]...), hi-lo, Pixels)
+		out, err := exec.Exec(x)
+		if err != nil {
+			return 0, err
+		}
+		sum += scalar(out[0]) * float64(hi-lo)
+	}
+	return sum / float64(test.N), nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	return float64(tensors.ToScalar[float32](t))
+}
+
+// clip returns the first n images of s (all of them when n is 0 or larger than the set).
+func clip(s *mnist.Set, n int) *mnist.Set {
+	if s == nil || n == 0 || n >= s.N {
+		return s
+	}
+	return s.Slice(0, n)
+}
