@@ -1,0 +1,28 @@
+package results
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+)
+
+// WriteCSV writes a table with a header line to path atomically (see WriteFile). Every row must have as many
+// fields as the header.
+func WriteCSV(path string, header []string, rows [][]string) error {
+	for i, r := range rows {
+		if len(r) != len(header) {
+			return fmt.Errorf("results: %s: row %d has %d fields, want %d (the header's)", path, i+1, len(r), len(header))
+		}
+	}
+	return WriteFile(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		if err := cw.WriteAll(rows); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
