@@ -94,7 +94,7 @@ func must(err error) {
 	}
 }
 
-// checkTau returns an error unless tau is finite and at least min (min > 0 means tau > 0 suffices when min is 0).
+// checkTau returns an error unless tau is finite, positive and at least min.
 func checkTau(name string, tau, min float64) error {
 	if math.IsNaN(tau) || math.IsInf(tau, 0) || tau <= 0 || tau < min {
 		if min > 0 {
