@@ -11,6 +11,7 @@ import (
 	_ "github.com/gomlx/compute/gobackend"
 
 	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/experiments"
 )
 
 // smallData loads MNIST and keeps a few hundred images, enough to exercise training in a second.
@@ -154,7 +155,7 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, checkpoints, "*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, experiments.CheckpointDir, "*")); len(left) != 0 {
 		t.Errorf("checkpoints left after finished runs: %v", left)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, ResultsFile))

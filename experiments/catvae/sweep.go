@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/gomlx/compute"
 
@@ -17,7 +16,6 @@ const (
 	ResultsFile = "results.jsonl" // one Epoch record per line
 	SummaryFile = "summary.csv"   // final-epoch mean and std over seeds per configuration and estimator
 	TableFile   = "table.md"      // the summary in the layout of the paper's Table 2, the paper's numbers beside
-	checkpoints = "checkpoints"   // per-run checkpoints, removed when a run finishes
 	images      = "images"        // per-run reconstruction grids
 )
 
@@ -75,50 +73,29 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	if err != nil {
 		return err
 	}
-	if err := results.PrepareDir(s.Dir); err != nil {
-		return err
+	if err := os.MkdirAll(filepath.Join(s.Dir, images), 0o755); err != nil {
+		return fmt.Errorf("catvae: %w", err)
 	}
-	for _, sub := range []string{checkpoints, images} {
-		if err := os.MkdirAll(filepath.Join(s.Dir, sub), 0o755); err != nil {
-			return err
-		}
-	}
-	path := filepath.Join(s.Dir, ResultsFile)
-	existing, err := results.ReadJSONL[Epoch](path)
-	if err != nil {
-		return err
-	}
-	finished := results.Finished(existing)
-
-	var todo []Config
-	total := 0
+	log := filepath.Join(s.Dir, ResultsFile)
+	jobs := make([]experiments.Job, len(all))
 	for i, c := range all {
-		if s.Shard.Owns(i) && !finished[runKey(c.Name(), c.Estimator, c.Seed)] {
-			todo = append(todo, c)
-			total += c.Epochs * (trainLen(c, data) / c.Batch)
-		}
-	}
-	done := 0
-	for _, c := range todo {
 		key := runKey(c.Name(), c.Estimator, c.Seed)
-		file := strings.ReplaceAll(key, " ", "_")
-		ckpt := filepath.Join(s.Dir, checkpoints, file+".ckpt")
-		_, err := Run(c, data, Options{
-			Backend:    backend,
-			Checkpoint: ckpt,
-			OnEpoch:    func(e Epoch) error { return results.AppendJSONL(path, []Epoch{e}) },
-			Reporter:   reporter,
-			Done:       done,
-			Total:      total,
-			Images:     filepath.Join(s.Dir, images, file+".png"),
-		})
-		if err != nil {
-			return err
-		}
-		if err := os.Remove(ckpt); err != nil {
-			return err
-		}
-		done += c.Epochs * (trainLen(c, data) / c.Batch)
+		jobs[i] = experiments.Job{Key: key, Cost: c.Epochs * (trainLen(c, data) / c.Batch),
+			Run: func(ckpt string, done, total int) error {
+				_, err := Run(c, data, Options{
+					Backend:    backend,
+					Checkpoint: ckpt,
+					OnEpoch:    func(e Epoch) error { return results.AppendJSONL(log, []Epoch{e}) },
+					Reporter:   reporter,
+					Done:       done,
+					Total:      total,
+					Images:     filepath.Join(s.Dir, images, experiments.FileName(key)+".png"),
+				})
+				return err
+			}}
+	}
+	if err := experiments.RunJobs[Epoch](s.Dir, ResultsFile, s.Shard, jobs); err != nil {
+		return err
 	}
 	return Report(s.Dir)
 }
