@@ -159,3 +159,12 @@ func num2(x float64) string {
 	}
 	return fmt.Sprintf("%.2f", x)
 }
+
+// Merge combines the results logs of the folders srcs (the shards of a sweep) into dst and writes the summary of
+// the merged results there.
+func Merge(dst string, srcs ...string) error {
+	if _, err := results.Merge[Epoch](dst, ResultsFile, srcs...); err != nil {
+		return err
+	}
+	return Report(dst)
+}

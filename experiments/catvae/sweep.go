@@ -34,8 +34,14 @@ type Sweep struct {
 	Dir        string // output folder
 }
 
-// Configs returns the run configurations of the sweep, in order, and the index of each in the whole sweep (for
-// sharding). It returns an error naming the first bad configuration or estimator.
+// Validate returns an error naming the first configuration or estimator of the sweep that cannot run.
+func (s Sweep) Validate() error {
+	_, err := s.configs()
+	return err
+}
+
+// configs returns the run configurations of the sweep, in order. It returns an error naming the first bad
+// configuration or estimator.
 func (s Sweep) configs() ([]Config, error) {
 	var out []Config
 	for _, name := range s.Configs {
