@@ -113,7 +113,8 @@ func ExampleFixed() {
 			sum[i] += float64(v) / draws
 		}
 	}
-	// The frequencies match the grey levels within about 0.01 (3 standard errors at most 0.015).
+	// The frequency of ones estimates the grey level with a standard error of at most 0.005
+	// (at 0.5); rounded to 0.05 it prints the grey level unless it is 5 standard errors off.
 	for i := range sum {
 		fmt.Printf("%.2f ", math.Round(sum[i]*20)/20)
 	}

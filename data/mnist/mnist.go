@@ -107,11 +107,12 @@ func (s Source) Load(split Split) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	images, err := s.read(dir, prefix+"-images-idx3-ubyte.gz", []int{n, Rows, Cols})
+	// The small labels file first: a bad file fails before the images are decompressed.
+	labels, err := s.read(dir, prefix+"-labels-idx1-ubyte.gz", []int{n})
 	if err != nil {
 		return nil, err
 	}
-	labels, err := s.read(dir, prefix+"-labels-idx1-ubyte.gz", []int{n})
+	images, err := s.read(dir, prefix+"-images-idx3-ubyte.gz", []int{n, Rows, Cols})
 	if err != nil {
 		return nil, err
 	}

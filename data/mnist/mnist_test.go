@@ -160,7 +160,6 @@ func TestLocateFails(t *testing.T) {
 	t.Setenv(EnvMNISTDir, "")
 	t.Setenv("GOMODCACHE", t.TempDir())
 	t.Setenv("GOPROXY", "off")
-	t.Setenv("GOFLAGS", "-mod=mod")
 	_, err := Load(MNIST, Test)
 	if err == nil {
 		t.Fatal("no error with an empty module cache and GOPROXY=off")
