@@ -55,14 +55,22 @@ const radamScope = "radam"
 
 // UpdateGraph implements optimizer.Interface: it adds one RAdam step on every trainable variable to the graph.
 func (o RAdam) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
-	if err := o.Validate(); err != nil {
-		panic(err.Error())
-	}
 	if !loss.Shape().IsScalar() {
 		panic(fmt.Sprintf("optim: radam: the loss must be a scalar, got shape %s", loss.Shape()))
 	}
-	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
-	dtype := loss.DType()
+	o.UpdateGraphWithGradients(scope, scope.BuildTrainableVariablesGradientsGraph(loss), loss.DType())
+}
+
+// UpdateGraphWithGradients adds one RAdam step that applies grads, the gradients of the loss with respect to the
+// trainable variables in the order of scope.BuildTrainableVariablesGradientsGraph, computed in dtype.
+func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype dtypes.DType) {
+	if err := o.Validate(); err != nil {
+		panic(err.Error())
+	}
+	if len(grads) == 0 {
+		panic("optim: radam: no gradients: are there trainable variables?")
+	}
+	g := grads[0].Graph()
 	lr := optimizer.LearningRateVar(scope, dtype, o.LearningRate).NodeValue(g)
 	_ = optimizer.IncrementGlobalStep(g, dtype)
 	t := optimizer.IncrementCounter(scope.At(radamScope), g, "step", dtype)
