@@ -69,6 +69,7 @@ func (e GST) Given(_ Source, logits, onehot *Node) (hard, soft *Node) {
 	var gap *Node
 	if e.Adaptive {
 		p := MulScalar(ReduceAndKeep(Mul(StopGradient(Softmax(fixed, -1)), onehot), ReduceSum, -1), 1-1e-5)
+		p = MaxScalar(p, 1e-30) // π_s can underflow to 0; the gap tends to 1 as p → 0
 		gap = Div(Neg(Log1p(Neg(p))), p)
 	} else {
 		gap = Scalar(logits.Graph(), logits.DType(), e.gap())

@@ -47,9 +47,9 @@ func (s scopeSource) Uniform(g *Graph, shape shapes.Shape) *Node {
 	return openInterval(s.scope.RandomUniform(g, shape))
 }
 
-// openInterval maps GoMLX's uniforms, which lie on the lattice k·2⁻³² (float32) or k·2⁻⁶⁴ (float64) of [0, 1),
-// to the midpoints of the lattice cells, so that 0 is never returned. Near 1 the shift is below half an ulp and
-// leaves the value, already at most 1-ulp, unchanged.
+// openInterval shifts GoMLX's uniforms, which lie in [0, 1) on a lattice of step 2⁻³² (float32) or 2⁻⁶⁴ (float64)
+// near 0, by half that step, so that 0 is never returned. Values far from 0 move by less than an ulp or not at all;
+// the largest stays below 1.
 func openInterval(u *Node) *Node {
 	halfStep := math.Ldexp(1, -33)
 	if u.DType() == dtypes.Float64 {
