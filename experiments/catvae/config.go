@@ -2,6 +2,7 @@ package catvae
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -37,8 +38,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("catvae: latents = %d, want >= 1", c.Latents)
 	case c.Optimizer != "adam" && c.Optimizer != "radam":
 		return fmt.Errorf("catvae: optimizer %q, want adam or radam", c.Optimizer)
-	case !(c.LR > 0):
-		return fmt.Errorf("catvae: learning rate = %v, want > 0", c.LR)
+	case !(c.LR > 0) || math.IsInf(c.LR, 1):
+		return fmt.Errorf("catvae: learning rate = %v, want a finite value > 0", c.LR)
 	case c.Batch < 1:
 		return fmt.Errorf("catvae: batch = %d, want >= 1", c.Batch)
 	case c.Epochs < 1:
