@@ -16,8 +16,8 @@ import (
 // is relaxed), and soft = softmax(logits) at temperature 1, differentiable in the usual way (use it for KL terms).
 // The gradient that reaches logits through hard is the estimator; the one through soft is the exact J(π)·∂L/∂soft.
 //
-// Methods are graph-building functions: they panic, with a message naming the estimator, on invalid parameters or
-// logits that are not float or have fewer than 2 categories.
+// Methods are graph-building functions: they panic, with an error naming the estimator, on invalid parameters or
+// logits that are not float or have fewer than 2 categories; GoMLX's Exec returns that error.
 type StraightThrough interface {
 	// Name returns the estimator's registry name, for example "reinmax".
 	Name() string
@@ -73,24 +73,25 @@ func numCategories(logits *Node) int {
 // checkLogits panics unless logits are float with at least 2 categories on the last axis.
 func checkLogits(name string, logits *Node) {
 	if !logits.DType().IsFloat() {
-		panic(fmt.Sprintf("reinmax: %s: logits must be float32 or float64, got %s", name, logits.DType()))
+		panic(fmt.Errorf("reinmax: %s: logits must be float32 or float64, got %s", name, logits.DType()))
 	}
 	if logits.Rank() < 1 || numCategories(logits) < 2 {
-		panic(fmt.Sprintf("reinmax: %s: logits need at least 2 categories on the last axis, got shape %s", name, logits.Shape()))
+		panic(fmt.Errorf("reinmax: %s: logits need at least 2 categories on the last axis, got shape %s", name, logits.Shape()))
 	}
 }
 
 // checkOneHot panics unless onehot is shaped like logits.
 func checkOneHot(name string, logits, onehot *Node) {
 	if !onehot.Shape().Equal(logits.Shape()) {
-		panic(fmt.Sprintf("reinmax: %s: one-hot sample must have the shape of the logits %s, got %s", name, logits.Shape(), onehot.Shape()))
+		panic(fmt.Errorf("reinmax: %s: one-hot sample must have the shape of the logits %s, got %s", name, logits.Shape(), onehot.Shape()))
 	}
 }
 
-// must panics with err while building a graph.
+// must panics with err while building a graph. Graph-building panics carry an error value: GoMLX's Exec turns
+// those into returned errors, while a panic with another value leaves its compilation pending.
 func must(err error) {
 	if err != nil {
-		panic(err.Error())
+		panic(err)
 	}
 }
 

@@ -43,6 +43,8 @@ type Spec struct {
 
 	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
 	NewStraightThrough func(Params) (StraightThrough, error)
+	// NewScoreFunction builds the estimator of a ScoreFunctionFamily spec with validated parameters.
+	NewScoreFunction func(Params) (ScoreFunction, error)
 }
 
 var registry = []Spec{
@@ -80,6 +82,51 @@ var registry = []Spec{
 		Name: "reinmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
 		Summary:            "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
+	},
+	{
+		Name: "reinforce", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1,
+		Summary:          "REINFORCE: x_k ~ q; grad (1/K)Σ f(x_k)∂log q(x_k); binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(Reinforce{K: p.K}) },
+	},
+	{
+		Name: "reinforce-baseline", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1,
+		Summary:          "REINFORCE with a moving-average baseline c: grad (1/K)Σ (f(x_k)-c)∂log q(x_k); binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(ReinforceBaseline{K: p.K}) },
+	},
+	{
+		Name: "rloo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Summary:          "REINFORCE leave-one-out: grad (1/(K-1))Σ (f(x_k)-mean f)∂log q(x_k); K >= 2; binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RLOO{K: p.K}) },
+	},
+	{
+		Name: "arms", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Summary:          "ARMS: K antithetic samples (Dirichlet copula), debiased leave-one-out; K >= 2; binary only",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(ARMS{K: p.K}) },
+	},
+	{
+		Name: "disarm", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Summary:          "DisARM: K/2 antithetic pairs; grad ½(f(b)-f(b~))(b-b~)σ(|α|); K even >= 2; binary only",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(DisARM{K: p.K}) },
+	},
+	{
+		Name: "relax", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 3,
+		Summary:          "RELAX: learned control variate ηf(σ(z/λ))+r(z), trained on the variance; K multiple of 3; binary only",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RELAX{K: p.K}) },
+	},
+	{
+		Name: "double-cv", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Summary:          "Double CV: leave-one-out plus a learned Taylor control variate from ∂f/∂b; K >= 2; binary only",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(DoubleCV{K: p.K}) },
+	},
+	{
+		Name: "rodeo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Summary:          "RODEO: leave-one-out plus learned discrete-Stein control variates; K >= 2; binary only",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RODEO{K: p.K}) },
+	},
+	{
+		Name: "exact", Family: ScoreFunctionFamily,
+		Summary:          "exact: value and gradient by enumerating all 2^L or C^L outcomes (at most 65536); binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return Exact{}, nil },
 	},
 }
 
@@ -135,6 +182,23 @@ func NewStraightThrough(name string, p Params) (StraightThrough, error) {
 	return s.NewStraightThrough(p)
 }
 
+// NewScoreFunction returns the score-function-family estimator registered under name with parameters p, or an error
+// naming the parameter that is out of range (for example K too small for the estimator).
+func NewScoreFunction(name string, p Params) (ScoreFunction, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if s.Family != ScoreFunctionFamily {
+		return nil, fmt.Errorf("reinmax: %s is a %s estimator: it returns a sample whose gradient is the estimator, not a surrogate of the loss",
+			name, s.Family)
+	}
+	if err := checkParams(s, p); err != nil {
+		return nil, err
+	}
+	return s.NewScoreFunction(p)
+}
+
 // checkParams rejects values that a zero-means-default convention would otherwise hide: a negative or NaN tau or K.
 func checkParams(s Spec, p Params) error {
 	if p.Tau < 0 || math.IsNaN(p.Tau) || math.IsInf(p.Tau, 0) {
@@ -152,6 +216,18 @@ type validator interface {
 }
 
 func validated(e validator) (StraightThrough, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+type sfValidator interface {
+	ScoreFunction
+	Validate() error
+}
+
+func validatedSF(e sfValidator) (ScoreFunction, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -56,7 +57,7 @@ const radamScope = "radam"
 // UpdateGraph implements optimizer.Interface: it adds one RAdam step on every trainable variable to the graph.
 func (o RAdam) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	if !loss.Shape().IsScalar() {
-		panic(fmt.Sprintf("optim: radam: the loss must be a scalar, got shape %s", loss.Shape()))
+		panic(fmt.Errorf("optim: radam: the loss must be a scalar, got shape %s", loss.Shape()))
 	}
 	o.UpdateGraphWithGradients(scope, scope.BuildTrainableVariablesGradientsGraph(loss), loss.DType())
 }
@@ -65,10 +66,10 @@ func (o RAdam) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 // trainable variables in the order of scope.BuildTrainableVariablesGradientsGraph, computed in dtype.
 func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype dtypes.DType) {
 	if err := o.Validate(); err != nil {
-		panic(err.Error())
+		panic(err)
 	}
 	if len(grads) == 0 {
-		panic("optim: radam: no gradients: are there trainable variables?")
+		panic(errors.New("optim: radam: no gradients: are there trainable variables?"))
 	}
 	g := grads[0].Graph()
 	lr := optimizer.LearningRateVar(scope, dtype, o.LearningRate).NodeValue(g)
@@ -93,13 +94,13 @@ func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype
 			continue
 		}
 		if i >= len(grads) {
-			panic("optim: radam: more trainable variables than gradients; were variables created after the loss?")
+			panic(errors.New("optim: radam: more trainable variables than gradients; were variables created after the loss?"))
 		}
 		o.update(scope, g, v, grads[i], lr, b1, b2, debias1, rectified, adaptiveScale)
 		i++
 	}
 	if i != len(grads) {
-		panic(fmt.Sprintf("optim: radam: %d gradients for %d trainable variables", len(grads), i))
+		panic(fmt.Errorf("optim: radam: %d gradients for %d trainable variables", len(grads), i))
 	}
 }
 

@@ -23,9 +23,10 @@ type Record interface {
 
 // AppendJSONL appends recs to the JSON-lines file at path, one JSON object per line, creating the file if needed.
 //
-// The records go out in a single write on a file opened for appending, so a crash leaves at most a truncated last
-// line. Such a line (a file that does not end with a newline) is cut off before the new records are written, and
-// ReadJSONL ignores it.
+// The records go out in a single write on a file opened for appending (O_APPEND), so a crash leaves at most a
+// truncated last line. Such a line (a file that does not end with a newline) is cut off before the new records are
+// written, and ReadJSONL ignores it. Writers in one process should still take turns (a mutex): the cut and the write
+// are two steps.
 func AppendJSONL[R any](path string, recs []R) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -34,17 +35,13 @@ func AppendJSONL[R any](path string, recs []R) error {
 			return fmt.Errorf("results: %s: encoding record %d: %w", path, i, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("results: appending to %s: %w", path, unwrapPath(err))
 	}
 	if err := dropPartialLine(f); err != nil {
 		f.Close()
 		return fmt.Errorf("results: appending to %s: %w", path, err)
-	}
-	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		f.Close()
-		return fmt.Errorf("results: appending to %s: %w", path, unwrapPath(err))
 	}
 	if _, err := f.Write(buf.Bytes()); err != nil {
 		f.Close()

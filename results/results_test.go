@@ -228,3 +228,34 @@ func TestWriteCSV(t *testing.T) {
 		t.Errorf("WriteCSV(short row) = %v, want an error naming row 1", err)
 	}
 }
+
+// TestAppendConcurrent appends from several goroutines at once: with O_APPEND no batch overwrites another.
+func TestAppendConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	const writers, batches = 8, 20
+	done := make(chan error)
+	for w := range writers {
+		go func() {
+			var err error
+			for b := range batches {
+				recs := []rec{{Run: "w", Step: w*batches + b}, {Run: "w", Step: -1}, {Run: "w", Step: -2}}
+				if e := AppendJSONL(path, recs); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadJSONL[rec](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != writers*batches*3 {
+		t.Errorf("%d records after concurrent appends, want %d", len(got), writers*batches*3)
+	}
+}

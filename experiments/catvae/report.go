@@ -76,7 +76,7 @@ func meanStd(x []float64) (mean, std float64) {
 	return stat.MeanStdDev(x, nil)
 }
 
-// Report reads the results of dir and writes its summary.csv and table.md.
+// Report reads the results of dir and writes its summary.csv, table.md and learning curves.
 func Report(dir string) error {
 	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, ResultsFile))
 	if err != nil {
@@ -93,7 +93,10 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	return results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) })
+	if err := results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+		return err
+	}
+	return writeCurves(dir, recs)
 }
 
 func num(x float64) string {

@@ -1,0 +1,146 @@
+package bervae
+
+import (
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/gomlx/compute/gobackend"
+)
+
+var (
+	mnistOnce sync.Once
+	mnistData Data
+	mnistErr  error
+)
+
+func loadMNIST(t *testing.T) Data {
+	t.Helper()
+	mnistOnce.Do(func() { mnistData, mnistErr = Load("mnist") })
+	if mnistErr != nil {
+		t.Fatal(mnistErr)
+	}
+	return mnistData
+}
+
+func tinyConfig(t *testing.T, est string, k int) Config {
+	t.Helper()
+	c, err := PaperConfig("mnist", k, est)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Steps, c.EvalEvery, c.TrainSize, c.EvalSize, c.IWSamples, c.IWImages = 20, 10, 1000, 100, 8, 50
+	return c
+}
+
+// TestEveryFamilyTrains runs a few steps with estimators of both families and checks the records.
+func TestEveryFamilyTrains(t *testing.T) {
+	data := loadMNIST(t)
+	for _, tc := range []struct {
+		est string
+		k   int
+	}{{"reinmax", 2}, {"rloo", 2}, {"relax", 3}, {"rodeo", 2}} {
+		recs, err := Run(tinyConfig(t, tc.est, tc.k), data, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.est, err)
+		}
+		if len(recs) != 2 || recs[1].Step != 20 || !recs[1].Final() {
+			t.Fatalf("%s: records %+v, want steps 10 and 20", tc.est, recs)
+		}
+		last := recs[1]
+		for name, v := range map[string]float64{"train": last.TrainNegELBO, "valid": last.ValidNegELBO, "test": last.TestNegELBO, "iw": last.IWBound} {
+			// 784·log 2 = 543 is the −ELBO of a decoder that predicts 1/2 everywhere; an untrained model is near it.
+			if !(v > 100 && v < 1000) {
+				t.Errorf("%s: %s −ELBO = %v, want a finite value near 543", tc.est, name, v)
+			}
+		}
+		if !(last.IWBound <= last.TestNegELBO+5) {
+			t.Errorf("%s: IW bound %v above the single-sample −ELBO %v", tc.est, last.IWBound, last.TestNegELBO)
+		}
+		if !(last.GradVariance > 0) {
+			t.Errorf("%s: gradient variance %v, want > 0", tc.est, last.GradVariance)
+		}
+	}
+}
+
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	data := loadMNIST(t)
+	cfg := tinyConfig(t, "reinmax", 2)
+	cfg.Steps, cfg.EvalEvery = 30, 10
+	want, err := Run(cfg, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	crash := errors.New("crash")
+	var first []Record
+	_, err = Run(cfg, data, Options{Checkpoint: ckpt, OnRecord: func(r Record) error {
+		first = append(first, r)
+		if r.Step == 20 {
+			return crash
+		}
+		return nil
+	}})
+	if !errors.Is(err, crash) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	rest, err := Run(cfg, data, Options{Checkpoint: ckpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := append(first[:1], rest...)
+	if len(got) != len(want) {
+		t.Fatalf("%d records after resume, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.TrainNegELBO != w.TrainNegELBO || g.TestNegELBO != w.TestNegELBO || g.GradVariance != w.GradVariance || g.IWBound != w.IWBound {
+			t.Errorf("step %d: resumed %+v, uninterrupted %+v", w.Step, g, w)
+		}
+	}
+}
+
+func TestPaperConfigAndValidate(t *testing.T) {
+	// Reference section 3.4 (ReinMax scripts) and RODEO's README (score-function estimators).
+	for _, tc := range []struct {
+		dataset, est string
+		k            int
+		lr, tau      float64
+		opt          string
+	}{
+		{"mnist", "reinmax", 2, 3e-4, 1.1, "radam"},
+		{"omniglot", "reinmax", 3, 5e-4, 1.2, "radam"},
+		{"fashion", "rodeo", 2, 3e-4, 0, "adam"},
+		{"omniglot", "disarm", 2, 1e-3, 0, "adam"},
+	} {
+		c, err := PaperConfig(tc.dataset, tc.k, tc.est)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LR != tc.lr || c.Tau != tc.tau || c.Optimizer != tc.opt || c.Steps != 1_000_000 || c.Batch != 100 {
+			t.Errorf("%s %s K=%d: %+v", tc.dataset, tc.est, tc.k, c)
+		}
+	}
+	good, _ := PaperConfig("mnist", 2, "reinmax")
+	for _, tc := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Dataset = "cifar" }, "dataset"},
+		{func(c *Config) { c.K = 0 }, "K = 0"},
+		{func(c *Config) { c.LR = math.Inf(1) }, "learning rate"},
+		{func(c *Config) { c.Estimator = "rloo"; c.K = 1 }, "rloo"},
+		{func(c *Config) { c.Estimator = "disarm"; c.K = 3 }, "disarm"},
+		{func(c *Config) { c.Estimator = "exact" }, "2^200"},
+		{func(c *Config) { c.Steps = 0 }, "steps"},
+	} {
+		c := good
+		tc.edit(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package bervae
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/f60e9205/reinmax/data/binarize"
+	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/data/omniglot"
+)
+
+// Pixels is the number of pixels of a 28×28 image.
+const Pixels = 28 * 28
+
+// Images is a set of N images of Pixels grey levels in [0, 1], image i at Pixels[i·784 : (i+1)·784].
+type Images struct {
+	Pixels []float32
+	N      int
+}
+
+func (im Images) image(i int) []float32 { return im.Pixels[i*Pixels : (i+1)*Pixels] }
+
+// first returns the first n images (all when n is 0 or at least N).
+func (im Images) first(n int) Images {
+	if n == 0 || n >= im.N {
+		return im
+	}
+	return Images{Pixels: im.Pixels[:n*Pixels], N: n}
+}
+
+// Data holds the grey-level splits of one data set: training, validation and test images.
+type Data struct {
+	Name               string
+	Train, Valid, Test Images
+}
+
+// Load reads a data set and splits it as the protocol does: MNIST and Fashion-MNIST keep the last 10,000 of
+// their 60,000 training images for validation; Omniglot (our reconstruction of the 28×28 set, see package omniglot)
+// keeps the last 1,345.
+func Load(dataset string) (Data, error) {
+	switch dataset {
+	case "mnist", "fashion":
+		name := mnist.MNIST
+		if dataset == "fashion" {
+			name = mnist.Fashion
+		}
+		all, err := mnist.Load(name, mnist.Train)
+		if err != nil {
+			return Data{}, err
+		}
+		test, err := mnist.Load(name, mnist.Test)
+		if err != nil {
+			return Data{}, err
+		}
+		train, valid := mnist.SplitValid(all)
+		return Data{Name: dataset, Train: Images{train.Images, train.N}, Valid: Images{valid.Images, valid.N},
+			Test: Images{test.Images, test.N}}, nil
+	case "omniglot":
+		all, test, err := omniglot.Load()
+		if err != nil {
+			return Data{}, err
+		}
+		train, valid := omniglot.SplitValid(all)
+		return Data{Name: dataset, Train: Images{train.Images, train.N}, Valid: Images{valid.Images, valid.N},
+			Test: Images{test.Images, test.N}}, nil
+	}
+	return Data{}, fmt.Errorf("bervae: unknown dataset %q", dataset)
+}
+
+// trainLen is the number of training images of a data set under the protocol's split.
+func trainLen(dataset string) int {
+	if dataset == "omniglot" {
+		return omniglot.TrainLen - omniglot.ValidSize
+	}
+	return mnist.TrainLen - mnist.ValidSize
+}
+
+// evalSeed seeds the single binarisation of the validation and test images, the same for every run so that all
+// runs are evaluated on the same pixels.
+const evalSeed = 0x5eed
+
+// binarized returns one Bernoulli draw of the images' pixels from the generator seeded by (a, b).
+func binarized(im Images, a, b uint64) Images {
+	return Images{Pixels: binarize.Fixed(im.Pixels, rand.New(rand.NewPCG(a, b))), N: im.N}
+}

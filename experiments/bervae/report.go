@@ -1,0 +1,170 @@
+package bervae
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/f60e9205/reinmax/results"
+)
+
+// paperTrain holds the training −ELBO the authors report after 10⁶ updates (their slides; DESIGN.md), keyed by
+// estimator and then "dataset K=k": ReinMax, and RODEO, the best of the REINFORCE family there.
+var paperTrain = map[string]map[string]float64{
+	"reinmax": {"mnist K=3": 97.83, "fashion K=3": 234.53, "omniglot K=3": 107.51,
+		"mnist K=2": 98.05, "fashion K=2": 234.86, "omniglot K=2": 107.79},
+	"rodeo": {"mnist K=3": 100.46, "fashion K=3": 236.88, "omniglot K=3": 115.01,
+		"mnist K=2": 101.89, "fashion K=2": 237.44, "omniglot K=2": 115.93},
+}
+
+// Summary is the final record of the finished runs of one configuration and estimator, over seeds.
+type Summary struct {
+	Config, Estimator   string
+	Steps, Seeds        int
+	Train, Valid, Test  [2]float64 // mean and standard deviation of the −ELBO
+	IWBound             [2]float64
+	GradVariance        float64 // mean over seeds
+	SecondsPer1000Steps float64
+	Paper               float64 // the paper's training −ELBO, NaN when it reports none
+}
+
+// Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
+func Summarize(recs []Record) []Summary {
+	type key struct{ config, est string }
+	var order []key
+	finals := map[key][]Record{}
+	secs := map[key]float64{}
+	steps := map[key]int{}
+	for _, r := range results.Complete(recs) {
+		k := key{fmt.Sprintf("%s K=%d", r.Dataset, r.K), r.Estimator}
+		secs[k] += r.Seconds
+		if !r.Final() {
+			continue
+		}
+		steps[k] += r.Steps
+		if _, ok := finals[k]; !ok {
+			order = append(order, k)
+		}
+		finals[k] = append(finals[k], r)
+	}
+	var out []Summary
+	for _, k := range order {
+		rs := finals[k]
+		col := func(f func(Record) float64) [2]float64 {
+			x := make([]float64, len(rs))
+			for i, r := range rs {
+				x[i] = f(r)
+			}
+			if len(x) < 2 {
+				return [2]float64{x[0], 0}
+			}
+			m, s := stat.MeanStdDev(x, nil)
+			return [2]float64{m, s}
+		}
+		s := Summary{Config: k.config, Estimator: k.est, Steps: rs[0].Steps, Seeds: len(rs), Paper: math.NaN(),
+			Train:               col(func(r Record) float64 { return r.TrainNegELBO }),
+			Valid:               col(func(r Record) float64 { return r.ValidNegELBO }),
+			Test:                col(func(r Record) float64 { return r.TestNegELBO }),
+			IWBound:             col(func(r Record) float64 { return r.IWBound }),
+			GradVariance:        col(func(r Record) float64 { return r.GradVariance })[0],
+			SecondsPer1000Steps: 1000 * secs[k] / float64(steps[k]),
+		}
+		if v, ok := paperTrain[k.est][k.config]; ok {
+			s.Paper = v
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Report reads the results of dir and writes its summary.csv, table.md and curves.
+func Report(dir string) error {
+	recs, err := results.ReadJSONL[Record](filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return err
+	}
+	sums := Summarize(recs)
+	header := []string{"config", "estimator", "steps", "seeds", "train_neg_elbo_mean", "train_neg_elbo_std",
+		"valid_neg_elbo_mean", "valid_neg_elbo_std", "test_neg_elbo_mean", "test_neg_elbo_std",
+		"test_iw_bound_mean", "test_iw_bound_std", "grad_variance", "seconds_per_1000_steps", "paper_train_neg_elbo_1e6_steps"}
+	var rows [][]string
+	for _, s := range sums {
+		rows = append(rows, []string{s.Config, s.Estimator, strconv.Itoa(s.Steps), strconv.Itoa(s.Seeds),
+			num(s.Train[0]), num(s.Train[1]), num(s.Valid[0]), num(s.Valid[1]), num(s.Test[0]), num(s.Test[1]),
+			num(s.IWBound[0]), num(s.IWBound[1]), strconv.FormatFloat(s.GradVariance, 'g', 4, 64),
+			num(s.SecondsPer1000Steps), num(s.Paper)})
+	}
+	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
+		return err
+	}
+	if err := results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+		return err
+	}
+	return writeCurves(dir, recs)
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'f', 4, 64)
+}
+
+// writeTable writes the summary in the layout of the paper's Table 6: one row per estimator, one column per data
+// set and K, mean ± std of the final training −ELBO over seeds, and the paper's rows for ReinMax and RODEO.
+func writeTable(w io.Writer, sums []Summary) error {
+	var configs, ests []string
+	cell := map[[2]string]Summary{}
+	for _, s := range sums {
+		if !slices.Contains(configs, s.Config) {
+			configs = append(configs, s.Config)
+		}
+		if !slices.Contains(ests, s.Estimator) {
+			ests = append(ests, s.Estimator)
+		}
+		cell[[2]string{s.Estimator, s.Config}] = s
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Training −ELBO (lower is better) at the last step, mean ± std over seeds (steps, seeds). "+
+		"The paper's rows are after 10⁶ steps.\n\n")
+	fmt.Fprintf(&b, "| estimator | %s |\n|---|%s\n", strings.Join(configs, " | "), strings.Repeat("---|", len(configs)))
+	for _, e := range ests {
+		var parts []string
+		for _, c := range configs {
+			if s, ok := cell[[2]string{e, c}]; ok {
+				parts = append(parts, fmt.Sprintf("%.2f ± %.2f (%d, %d)", s.Train[0], s.Train[1], s.Steps, s.Seeds))
+			} else {
+				parts = append(parts, "")
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", e, strings.Join(parts, " | "))
+	}
+	for _, e := range []string{"reinmax", "rodeo"} {
+		var parts []string
+		for _, c := range configs {
+			if v, ok := paperTrain[e][c]; ok {
+				parts = append(parts, fmt.Sprintf("%.2f", v))
+			} else {
+				parts = append(parts, "")
+			}
+		}
+		fmt.Fprintf(&b, "| %s, paper | %s |\n", e, strings.Join(parts, " | "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Merge combines the results logs of the folders srcs (the shards of a sweep) into dst and writes the summary of
+// the merged results there.
+func Merge(dst string, srcs ...string) error {
+	if _, err := results.Merge[Record](dst, ResultsFile, srcs...); err != nil {
+		return err
+	}
+	return Report(dst)
+}

@@ -1,0 +1,213 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/f60e9205/reinmax/results"
+)
+
+// Series is one curve: the points (X[i], Y[i]), joined in order.
+type Series struct {
+	Label string
+	X, Y  []float64
+}
+
+// Panel is one plot of a figure.
+type Panel struct {
+	Title          string
+	XLabel, YLabel string
+	// LogY selects a logarithmic y axis; points with y <= 0 (or NaN) are then left out of their curve.
+	LogY   bool
+	Series []Series
+}
+
+// Figure is a grid of panels filled row by row, Cols panels wide, each PanelWidth by PanelHeight.
+type Figure struct {
+	Panels                  []Panel
+	Cols                    int       // panels per row; 0 puts every panel on one row
+	PanelWidth, PanelHeight vg.Length // the zero values select 4 by 3.2 inches
+	DPI                     int       // resolution of the PNG; 0 selects 150
+}
+
+// Save writes the figure to base+".png" and base+".svg", each atomically (see results.WriteFile). It returns an
+// error naming the file that could not be written, or the panel that cannot be drawn.
+func (f Figure) Save(base string) error {
+	for _, ext := range []string{".png", ".svg"} {
+		var buf bytes.Buffer
+		if err := f.Write(&buf, ext[1:]); err != nil {
+			return err
+		}
+		if err := results.WriteBytes(base+ext, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Write draws the figure to w in format "png" or "svg".
+func (f Figure) Write(w io.Writer, format string) error {
+	if len(f.Panels) == 0 {
+		return fmt.Errorf("plots: a figure needs at least one panel")
+	}
+	cols := f.Cols
+	if cols <= 0 || cols > len(f.Panels) {
+		cols = len(f.Panels)
+	}
+	rows := (len(f.Panels) + cols - 1) / cols
+	pw, ph := f.PanelWidth, f.PanelHeight
+	if pw == 0 {
+		pw = 4 * vg.Inch
+	}
+	if ph == 0 {
+		ph = 3.2 * vg.Inch
+	}
+	grid := make([][]*plot.Plot, rows)
+	for r := range grid {
+		grid[r] = make([]*plot.Plot, cols)
+		for c := range grid[r] {
+			i := r*cols + c
+			if i >= len(f.Panels) {
+				grid[r][c] = blank()
+				continue
+			}
+			p, err := f.Panels[i].plot()
+			if err != nil {
+				return err
+			}
+			grid[r][c] = p
+		}
+	}
+	width, height := pw*vg.Length(cols), ph*vg.Length(rows)
+	var canvas vg.CanvasWriterTo
+	switch strings.ToLower(format) {
+	case "png":
+		dpi := f.DPI
+		if dpi <= 0 {
+			dpi = 150
+		}
+		img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))
+		canvas = vgimg.PngCanvas{Canvas: img}
+	case "svg":
+		canvas = vgsvg.New(width, height)
+	default:
+		return fmt.Errorf("plots: unknown format %q (want png or svg)", format)
+	}
+	dc := draw.New(canvas)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
+	canvases := plot.Align(grid, tiles, dc)
+	for r := range grid {
+		for c := range grid[r] {
+			grid[r][c].Draw(canvases[r][c])
+		}
+	}
+	_, err := canvas.WriteTo(w)
+	return err
+}
+
+// blank returns an empty plot that fills a cell of the grid with nothing.
+func blank() *plot.Plot {
+	p := plot.New()
+	p.HideAxes()
+	return p
+}
+
+// plot builds the gonum plot of the panel.
+func (pn Panel) plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = pn.Title
+	p.X.Label.Text = pn.XLabel
+	p.Y.Label.Text = pn.YLabel
+	p.Legend.Left = true // curves of losses start high on the left: the lower left corner is the emptiest
+	p.Add(plotter.NewGrid())
+	if pn.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	drawn := 0
+	for i, s := range pn.Series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("plots: panel %q, series %q: %d x values but %d y values", pn.Title, s.Label, len(s.X), len(s.Y))
+		}
+		var xys plotter.XYs
+		for j := range s.X {
+			x, y := s.X[j], s.Y[j]
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || (pn.LogY && y <= 0) {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: x, Y: y})
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("plots: panel %q, series %q: %w", pn.Title, s.Label, err)
+		}
+		line.Color = plotutil.Color(i)
+		line.Dashes = plotutil.Dashes(i) // curves that coincide stay visible
+		line.Width = vg.Points(1.2)
+		p.Add(line)
+		p.Legend.Add(s.Label, line)
+		drawn++
+	}
+	if drawn == 0 {
+		return nil, fmt.Errorf("plots: panel %q has no point to draw", pn.Title)
+	}
+	return p, nil
+}
+
+// logTicks marks a logarithmic axis at 1, 2 and 5 times the powers of ten, labelled; when fewer than two of those
+// fall in the range (a range within one decade), every integer multiple of the powers of ten is labelled instead,
+// and when even those are fewer than two, the evenly spaced ticks of a linear axis.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	collect := func(mults []float64, label bool) []plot.Tick {
+		var ticks []plot.Tick
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			for _, m := range mults {
+				v := m * math.Pow(10, e)
+				if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+					continue
+				}
+				t := plot.Tick{Value: v}
+				if label {
+					t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+				}
+				ticks = append(ticks, t)
+			}
+		}
+		return ticks
+	}
+	all := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	major := collect([]float64{1, 2, 5}, true)
+	if len(major) >= 2 {
+		minor := collect([]float64{3, 4, 6, 7, 8, 9}, false)
+		return append(major, minor...)
+	}
+	if fine := collect(all, true); len(fine) >= 2 {
+		return fine
+	}
+	return plot.DefaultTicks{}.Ticks(lo, hi)
+}

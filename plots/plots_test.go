@@ -1,0 +1,89 @@
+package plots
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testFigure() Figure {
+	xs := []float64{0, 50, 100, 150}
+	return Figure{
+		Cols: 2,
+		Panels: []Panel{
+			{Title: "p = 1.5", XLabel: "step", YLabel: "gap", LogY: true, Series: []Series{
+				{Label: "st", X: xs, Y: []float64{0.05, 0.03, 0.02, 0.01}},
+				{Label: "reinmax", X: xs, Y: []float64{0.05, 0.01, 0, 1e-4}}, // the 0 is left out on a log axis
+			}},
+			{Title: "p = 2", XLabel: "step", YLabel: "gap", Series: []Series{{Label: "st", X: xs, Y: []float64{4, 3, 2, 1}}}},
+			{Title: "p = 3", XLabel: "step", YLabel: "gap", Series: []Series{{Label: "st", X: xs, Y: []float64{4, 3, 2, 1}}}},
+		},
+		DPI: 50,
+	}
+}
+
+func TestSave(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "curves")
+	if err := testFigure().Save(base); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(base + ".png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("curves.png is not a PNG: %v", err)
+	}
+	// Two columns of 4-inch panels and two rows of 3.2-inch panels at 50 dots per inch.
+	if b := img.Bounds(); b.Dx() != 400 || b.Dy() != 320 {
+		t.Errorf("PNG is %dx%d pixels, want 400x320", b.Dx(), b.Dy())
+	}
+	svg, err := os.ReadFile(base + ".svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "p = 1.5", "reinmax", "p = 3"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("curves.svg does not contain %q", want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("folder holds %d files, want 2 (no temporary file left)", len(entries))
+	}
+}
+
+func TestErrors(t *testing.T) {
+	bad := testFigure()
+	bad.Panels[1].Series[0].Y = []float64{1}
+	empty := testFigure()
+	empty.Panels[2].Series[0].Y = []float64{0, -1, 0, 0}
+	empty.Panels[2].LogY = true
+	tests := []struct {
+		name string
+		fig  Figure
+		fmt  string
+		want string
+	}{
+		{"no panels", Figure{}, "png", "at least one panel"},
+		{"length mismatch", bad, "png", `panel "p = 2", series "st": 4 x values but 1 y values`},
+		{"nothing to draw", empty, "svg", `panel "p = 3" has no point`},
+		{"format", testFigure(), "gif", `unknown format "gif"`},
+	}
+	for _, tc := range tests {
+		err := tc.fig.Write(&bytes.Buffer{}, tc.fmt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Write = %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "no", "such", "folder", "curves")
+	if err := testFigure().Save(missing); err == nil || !strings.Contains(err.Error(), missing+".png") {
+		t.Errorf("Save into a missing folder = %v, want an error naming %s.png", err, missing)
+	}
+}
