@@ -171,3 +171,25 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 		t.Errorf("table.md lacks the reinmax row or the paper's 8x4 number:\n%s", table)
 	}
 }
+
+// TestExactMode trains 8x4 with the exact gradient over all 4096 codes, and refuses it where the codes are too many.
+func TestExactMode(t *testing.T) {
+	data := smallData(t)
+	cfg, err := PaperConfig("8x4", "exact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Epochs = 2
+	recs, err := Run(cfg, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(recs[1].TrainNegELBO < recs[0].TrainNegELBO) {
+		t.Errorf("exact mode: training -ELBO %v then %v, want it to fall", recs[0].TrainNegELBO, recs[1].TrainNegELBO)
+	}
+	big := cfg
+	big.Categories, big.Latents = 10, 30
+	if err := big.Validate(); err == nil || !strings.Contains(err.Error(), "10x30") {
+		t.Errorf("exact on 10x30: error %v, want one naming the configuration and the count", err)
+	}
+}

@@ -26,7 +26,7 @@ func writeImages(path string, m vae, store *model.Store, test *mnist.Set, backen
 	x := append([]float32(nil), test.Images[:n*Pixels]...)
 	out, err := model.ExecOnce(backend, store, func(scope *model.Scope, x *Node) *Node {
 		src := reinmax.ScopeSource(scope)
-		hard, _ := m.est.Sample(src, m.encode(scope, x))
+		hard := reinmax.Categorical(src, m.encode(scope, x))
 		prior := reinmax.Categorical(src, ZerosLike(hard))
 		codes := Concatenate([]*Node{hard, prior}, 0)
 		return Sigmoid(m.decode(scope, Reshape(codes, 2*n, m.cfg.Latents*m.cfg.Categories)))

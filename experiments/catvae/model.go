@@ -1,6 +1,7 @@
 package catvae
 
 import (
+	"fmt"
 	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -14,10 +15,10 @@ import (
 // Pixels is the number of pixels of an MNIST image.
 const Pixels = 28 * 28
 
-// vae builds the model's graph for one configuration.
+// vae builds the model's graph for one configuration. est is a reinmax.StraightThrough, or reinmax.Exact.
 type vae struct {
 	cfg Config
-	est reinmax.StraightThrough
+	est any
 }
 
 // terms are the per-batch means of the two parts of the negative ELBO.
@@ -50,13 +51,33 @@ func (m vae) decode(scope *model.Scope, z *Node) *Node {
 }
 
 // negELBO draws one code per image with the estimator and returns the batch means of the reconstruction and KL
-// terms. The sample is drawn from the scope's random number generator.
+// terms. The sample is drawn from the scope's random number generator. With Exact, the reconstruction term is its
+// exact expectation over all C^L codes and both encoder and decoder get exact gradients.
 func (m vae) negELBO(scope *model.Scope, x *Node) terms {
 	logits := m.encode(scope, x)
-	hard, soft := m.est.Sample(reinmax.ScopeSource(scope), logits)
 	b := x.Shape().Dimensions[0]
-	out := m.decode(scope, Reshape(hard, b, m.cfg.Latents*m.cfg.Categories))
-	return terms{bce: bernoulliNLL(x, out), kl: m.klUniform(soft)}
+	lc := m.cfg.Latents * m.cfg.Categories
+	soft := Softmax(logits, -1)
+	var bce *Node
+	switch est := m.est.(type) {
+	case reinmax.StraightThrough:
+		var hard *Node
+		hard, soft = est.Sample(reinmax.ScopeSource(scope), logits)
+		bce = bernoulliNLL(x, m.decode(scope, Reshape(hard, b, lc)))
+	case reinmax.ScoreFunction:
+		// f(codes) for all N codes at once, shape (N, B): Σ_pixels softplus(o_n) − ⟨x_b, o_n⟩, one decoder pass
+		// per code and a matrix product instead of an (N, B, 784) tensor.
+		f := func(codes *Node) *Node {
+			n := codes.Shape().Dimensions[0]
+			out := m.decode(scope, Reshape(codes, n, lc))
+			xo := DotGeneral(out, []int{1}, nil, x, []int{1}, nil)
+			return Sub(InsertAxes(ReduceSum(Softplus(out), -1), 1), xo)
+		}
+		bce = ReduceAllMean(est.Estimate(nil, nil, reinmax.OneHotCategorical, logits, f))
+	default:
+		panic(fmt.Errorf("catvae: estimator %T of no known family", m.est))
+	}
+	return terms{bce: bce, kl: m.klUniform(soft)}
 }
 
 // bernoulliNLL is Σ_pixels BCE(sigmoid(out), x) averaged over the batch, in the stable form softplus(o) − x·o.

@@ -13,7 +13,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/checkpoint"
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/experiments"
@@ -83,22 +82,13 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if train == nil || test == nil || train.N < cfg.Batch || test.N < 1 {
 		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
 	}
-	est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau, K: cfg.K})
-	if err != nil {
-		return nil, err
-	}
 	backend := opt.Backend
 	if backend == nil {
+		var err error
 		if backend, err = compute.New(); err != nil {
 			return nil, err
 		}
 	}
-	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
-	if err != nil {
-		return nil, err
-	}
-	m := vae{cfg: cfg, est: est}
-
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
@@ -110,15 +100,11 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 			return nil, err
 		}
 	}
-	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
-		t := m.negELBO(scope, x)
-		loss := t.loss()
-		optimizer.UpdateGraph(scope, x.Graph(), loss)
-		return []*Node{loss, t.bce, t.kl}
-	})
+	tr, err := newTrainer(cfg, backend, store)
 	if err != nil {
 		return nil, err
 	}
+	m := tr.m
 	evalStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
 		return m.negELBO(scope, x).loss()
 	})
@@ -137,15 +123,14 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 			for i, idx := range order[s*cfg.Batch : (s+1)*cfg.Batch] {
 				copy(batch[i*Pixels:(i+1)*Pixels], train.Image(idx))
 			}
-			out, err := trainStep.Exec(tensors.FromFlatDataAndDimensions(batch, cfg.Batch, Pixels))
+			loss, bce, kl, err := tr.Step(batch)
 			if err != nil {
 				return nil, err
 			}
-			loss := scalar(out[0])
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("catvae: %s: the loss is %v at epoch %d step %d", runKey(cfg.Name(), cfg.Estimator, cfg.Seed), loss, epoch, s+1)
 			}
-			sumLoss, sumBCE, sumKL = sumLoss+loss, sumBCE+scalar(out[1]), sumKL+scalar(out[2])
+			sumLoss, sumBCE, sumKL = sumLoss+loss, sumBCE+bce, sumKL+kl
 			opt.Reporter.Report(experiments.Progress{
 				Run:     runKey(cfg.Name(), cfg.Estimator, cfg.Seed),
 				Done:    opt.Done + (epoch-1)*stepsPerEpoch + s + 1,
@@ -182,6 +167,73 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	}
 	return records, nil
 }
+
+// Trainer runs the training steps of one configuration: each step is one execution of a compiled graph that draws
+// the codes, computes the −ELBO and its gradient, and updates the parameters and the optimiser's state.
+type Trainer struct {
+	cfg   Config
+	m     vae
+	store *model.Store
+	exec  *model.Exec
+}
+
+// NewTrainer compiles the training step of cfg on backend (nil selects compute.New()), with parameters initialised
+// and codes drawn from cfg.Seed. It returns an error for an invalid configuration.
+func NewTrainer(cfg Config, backend compute.Backend) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if backend == nil {
+		var err error
+		if backend, err = compute.New(); err != nil {
+			return nil, err
+		}
+	}
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	return newTrainer(cfg, backend, store)
+}
+
+// newTrainer compiles the training step of cfg on the variables of store.
+func newTrainer(cfg Config, backend compute.Backend, store *model.Store) (*Trainer, error) {
+	est, err := cfg.estimator()
+	if err != nil {
+		return nil, err
+	}
+	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
+	if err != nil {
+		return nil, err
+	}
+	m := vae{cfg: cfg, est: est}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
+		t := m.negELBO(scope, x)
+		loss := t.loss()
+		optimizer.UpdateGraph(scope, x.Graph(), loss)
+		return []*Node{loss, t.bce, t.kl}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Trainer{cfg: cfg, m: m, store: store, exec: exec}, nil
+}
+
+// Step runs one training step on images, cfg.Batch images of Pixels grey levels in [0, 1] one after the other, and
+// returns the batch's −ELBO and its reconstruction and KL terms before the update.
+func (t *Trainer) Step(images []float32) (negELBO, bce, kl float64, err error) {
+	if len(images) != t.cfg.Batch*Pixels {
+		return 0, 0, 0, fmt.Errorf("catvae: step: %d pixels, want %d (batch %d × %d)", len(images), t.cfg.Batch*Pixels, t.cfg.Batch, Pixels)
+	}
+	out, err := t.exec.Exec(tensors.FromFlatDataAndDimensions(images, t.cfg.Batch, Pixels))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return scalar(out[0]), scalar(out[1]), scalar(out[2]), nil
+}
+
+// Close releases the compiled graph.
+func (t *Trainer) Close() { t.exec.Finalize() }
 
 // evaluate returns the single-sample −ELBO averaged over the test images, in batches of size batch (the last,
 // partial batch included).
