@@ -1,0 +1,274 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/experiments/poly"
+	"github.com/f60e9205/reinmax/results"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newPolyCommand)
+	mergers["poly"] = poly.Merge
+}
+
+func newPolyCommand() *cobra.Command {
+	def := poly.DefaultConfig()
+	var (
+		ps, estimators, seeds, target, tau, shard, out, costK string
+		steps, batch, latents, every, workers, k              int
+		c, lr                                                 float64
+		paper, cost                                           bool
+		costBatch, costSteps                                  int
+		costMax                                               time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "poly [--p 1.5,2,3] [--estimators st,stgs,reinmax,...] [--steps N] [--seeds 0,1,2] [--batch B] [--target const|ramp] [--out DIR] [--cost]",
+		Short: "Polynomial programming: the paper's first experiment and its cost table",
+		Long: `poly minimises E_{z ~ P_theta} (1/L) sum_l |z_l - c_l|^p over theta in R^{L x 2}, where z_l = 1 when
+category 0 of variable l is drawn, with Adam on the sampled loss of B samples per step and each estimator
+supplying the gradient through the sample (Liu et al. 2023, section 3.1 of the reference). Every few steps it
+records the exact expected loss, computed in closed form from theta, beside the running sampled loss.
+
+The defaults are the paper's settings (L = 128, theta ~ U(-0.01, 0.01), batch 64, c = 0.45, p in {1.5, 2, 3},
+Adam lr 1e-3, 8000 steps) with four estimators and 3 seeds: a few minutes on 2 cores. --paper runs every
+straight-through estimator with seeds 0-9. --target ramp uses c_l = (l - 0.5)/L instead of 0.45.
+
+DIR receives results.jsonl (one record per estimator, p, seed and checkpoint: step, exact loss, gap to the
+optimum, sampled loss, wall time), summary.csv (final exact loss, mean and std over seeds, beside the optimum)
+and curves.png / curves.svg (one panel per p, the gap to the optimum against the step on a log scale, one
+curve per estimator, mean over seeds). Run the same command again to skip the finished runs; an interrupted
+run starts again from scratch. --shard i/n runs every n-th run starting at i; combine the shards' folders with
+'reinmax merge poly'.
+
+--cost measures instead, per estimator, the time of 200 steps and the peak memory with L = 128 and 512
+samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and writes DIR/cost.csv.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			changed := cmd.Flags().Changed
+			cfg := def
+			if paper {
+				cfg = poly.PaperConfig()
+			}
+			var err error
+			if changed("estimators") || !paper {
+				if cfg.Estimators, err = estimatorList(estimators, reinmax.StraightThroughFamily); err != nil {
+					return err
+				}
+			}
+			if changed("seeds") || !paper {
+				if cfg.Seeds, err = parseSeeds(seeds); err != nil {
+					return err
+				}
+			}
+			if cfg.P, err = parsePositive("--p", ps); err != nil {
+				return err
+			}
+			cfg.Steps, cfg.Batch, cfg.L, cfg.Every, cfg.Workers = steps, batch, latents, every, workers
+			cfg.C, cfg.LR, cfg.Target = c, lr, poly.Target(target)
+			if cfg.Params, err = parseParams(tau, k, cfg.Estimators); err != nil {
+				return err
+			}
+			if cfg.Shard, err = experiments.ParseShard(shard); err != nil {
+				return usageError{err}
+			}
+			if !changed("out") && cfg.Target == poly.Ramp {
+				out += "-ramp"
+			}
+			cfg.Out = out
+			if cost {
+				return runPolyCost(cmd, cfg, costK, costBatch, costSteps, costMax)
+			}
+			if err := cfg.Validate(); err != nil {
+				return usageError{err}
+			}
+			if err := results.PrepareDir(out); err != nil {
+				return usageError{err}
+			}
+			reporter, finish := newProgress(cmd)
+			res, err := poly.Run(cfg, reporter)
+			finish()
+			if err != nil {
+				return err
+			}
+			if err := poly.WriteReport(out, res.Records); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%d runs trained, %d found finished; results in %s\n\n", res.Trained, res.Skipped, out)
+			printPolySummary(w, poly.Summarize(res.Records))
+			if len(res.StepTime) > 0 {
+				fmt.Fprintf(w, "\ntime per step (one graph execution: sampling, estimator, loss, Adam), %d run(s) at a time:\n",
+					min(cfg.Workers, res.Trained))
+				for _, name := range cfg.Estimators {
+					if d, ok := res.StepTime[name]; ok {
+						fmt.Fprintf(w, "  %-15s %.2f ms\n", name, float64(d)/float64(time.Millisecond))
+					}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ps, "p", "1.5,2,3", "exponents p of the loss |z - c|^p, comma-separated")
+	f.StringVar(&estimators, "estimators", strings.Join(def.Estimators, ","), "straight-through estimators, comma-separated (see reinmax list)")
+	f.IntVar(&steps, "steps", def.Steps, "Adam steps per run")
+	f.StringVar(&seeds, "seeds", "0-2", "seeds, comma-separated or a range a-b")
+	f.IntVar(&batch, "batch", def.Batch, "samples of the L variables per step")
+	f.IntVar(&latents, "latents", def.L, "L, the number of binary variables")
+	f.StringVar(&target, "target", string(poly.Const), "target c: const (c_l = --c) or ramp (c_l = (l - 0.5)/L)")
+	f.Float64Var(&c, "c", def.C, "value of the const target")
+	f.Float64Var(&lr, "lr", def.LR, "Adam's learning rate")
+	f.StringVar(&tau, "tau", "", "temperature: a number for every estimator, or name=value pairs such as reinmax=1.5,stgs=0.5 (default: each estimator's own, see reinmax list)")
+	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck in training (default 100)")
+	f.IntVar(&every, "every", def.Every, "steps between two records of a run")
+	f.IntVar(&workers, "workers", def.Workers, "runs trained at the same time")
+	f.StringVar(&out, "out", "runs/poly", "output folder (runs/poly-ramp for --target ramp)")
+	f.StringVar(&shard, "shard", "", "run only shard i of n of the sweep, as i/n")
+	f.BoolVar(&paper, "paper", false, "the paper's full protocol: every straight-through estimator, seeds 0-9")
+	f.BoolVar(&cost, "cost", false, "measure time per 200 steps and peak memory per estimator instead (writes DIR/cost.csv)")
+	f.StringVar(&costK, "cost-k", "100,300,1000", "with --cost: the K values GR-MCK is measured with")
+	f.IntVar(&costBatch, "cost-batch", 512, "with --cost: samples per step")
+	f.IntVar(&costSteps, "cost-steps", 200, "with --cost: the number of steps the time is given for")
+	f.DurationVar(&costMax, "cost-max-time", 2*time.Minute, "with --cost: time bound per estimator; slower ones are timed over fewer steps (at least 5) and scaled")
+	return cmd
+}
+
+// runPolyCost measures the cost table.
+func runPolyCost(cmd *cobra.Command, cfg poly.Config, ks string, batch, steps int, maxTime time.Duration) error {
+	cc := poly.DefaultCostConfig()
+	if cmd.Flags().Changed("estimators") {
+		cc.Estimators = cfg.Estimators
+	}
+	kv, err := parsePositive("--cost-k", ks)
+	if err != nil {
+		return err
+	}
+	cc.GRMCKK = nil
+	for _, k := range kv {
+		if k != math.Trunc(k) || k > math.MaxInt32 {
+			return usagef("--cost-k: %v is not a whole number", k)
+		}
+		cc.GRMCKK = append(cc.GRMCKK, int(k))
+	}
+	cc.Params, cc.L, cc.Batch, cc.Steps, cc.MaxTime = cfg.Params, cfg.L, batch, steps, maxTime
+	if len(cfg.P) > 0 {
+		cc.P = cfg.P[0]
+	}
+	if err := cc.Validate(); err != nil {
+		return usageError{err}
+	}
+	if err := results.PrepareDir(cfg.Out); err != nil {
+		return usageError{err}
+	}
+	reporter, finish := newProgress(cmd)
+	costs, err := poly.MeasureCost(cc, reporter)
+	finish()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(cfg.Out, poly.CostFile)
+	if err := poly.WriteCost(path, cc.Steps, costs); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "L = %d binary variables, %d samples per step; written to %s\n\n", cc.L, cc.Batch, path)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "estimator\tK\tms/step\ts/%d steps\tsteps timed\tpeak RSS MB\tpeak Go heap MB\t\n", cc.Steps)
+	for _, c := range costs {
+		kText := "-"
+		if c.K > 0 {
+			kText = strconv.Itoa(c.K)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.1f\t%d\t%.0f\t%.0f\t\n", c.Estimator, kText, float64(c.StepTime)/float64(time.Millisecond),
+			c.PerSteps.Seconds(), c.StepsTimed, float64(c.PeakRSS)/1e6, float64(c.PeakHeap)/1e6)
+	}
+	return tw.Flush()
+}
+
+// printPolySummary prints the final exact loss per estimator and p.
+func printPolySummary(w io.Writer, sums []poly.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "estimator\tp\ttarget\tsteps\tseeds\tfinal exact loss (mean ± std)\toptimum\tgap")
+	for _, s := range sums {
+		loss := fmt.Sprintf("%.6f ± %.6f", s.Mean, s.Std)
+		if s.Seeds < 2 {
+			loss = fmt.Sprintf("%.6f", s.Mean)
+		}
+		fmt.Fprintf(tw, "%s\t%g\t%s\t%d\t%d\t%s\t%.6f\t%.3g\n", s.Label(), s.P, s.Target, s.Steps, s.Seeds, loss, s.Optimum, s.Gap)
+	}
+	tw.Flush()
+}
+
+// parsePositive parses a comma-separated list of numbers > 0.
+func parsePositive(flag, s string) ([]float64, error) {
+	fields := splitList(s)
+	if len(fields) == 0 {
+		return nil, usagef("%s: no value given", flag)
+	}
+	xs := make([]float64, len(fields))
+	for i, f := range fields {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(x > 0) || math.IsInf(x, 0) {
+			return nil, usagef("%s: %q, want a finite number > 0", flag, f)
+		}
+		xs[i] = x
+	}
+	return xs, nil
+}
+
+// parseParams turns --tau (a number, or name=value pairs) and --k into per-estimator parameters.
+func parseParams(tau string, k int, estimators []string) (map[string]reinmax.Params, error) {
+	if k < 0 {
+		return nil, usagef("--k %d: want k >= 1", k)
+	}
+	params := make(map[string]reinmax.Params)
+	set := func(name string, t float64) {
+		p := params[name]
+		p.Tau = t
+		params[name] = p
+	}
+	for _, f := range splitList(tau) {
+		name, value, pair := strings.Cut(f, "=")
+		if !pair {
+			value = name
+		}
+		t, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || !(t > 0) || math.IsInf(t, 0) {
+			return nil, usagef("--tau: %q, want a finite temperature > 0", value)
+		}
+		if !pair {
+			for _, e := range estimators {
+				set(e, t)
+			}
+			continue
+		}
+		name = strings.TrimSpace(name)
+		if !contains(estimators, name) {
+			return nil, usagef("--tau: %s is not among the estimators (%s)", name, strings.Join(estimators, ", "))
+		}
+		set(name, t)
+	}
+	if k > 0 && contains(estimators, "gr-mck") {
+		p := params["gr-mck"]
+		p.K = k
+		params["gr-mck"] = p
+	}
+	for name, p := range params {
+		if p == (reinmax.Params{}) {
+			delete(params, name)
+		}
+	}
+	return params, nil
+}

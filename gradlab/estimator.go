@@ -1,0 +1,108 @@
+package gradlab
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/oracle"
+)
+
+// Estimator is a gradient estimator as the lab runs it.
+//
+// Surrogate builds, from logits x of shape (N, dims...) (N copies of θ, one per draw) and the problem's loss per
+// draw, a scalar whose gradient with respect to x holds in row n the n-th draw's estimate of ∇θ E_D f(D); the draws
+// must be independent. It draws its randomness from src (which advances with every execution of the graph) and may
+// keep state in scope. FromStraightThrough and FromScoreFunction adapt the two families of package reinmax.
+type Estimator struct {
+	Name      string
+	Tau       float64 // temperature, for the record (0 when the estimator has none)
+	K         int     // number of samples or loss evaluations, for the record (0 when the estimator has none)
+	Surrogate func(scope *model.Scope, src reinmax.Source, x *Node, loss func(d *Node) *Node) *Node
+
+	// Oracle is the estimator's per-sample backward pass in package oracle when its gradient is a deterministic
+	// function of the sample (ST, ReinMax, GST); the lab then also reports the estimator's exact expected
+	// gradient on problems that implement Expecter. Nil otherwise.
+	Oracle oracle.Estimator
+}
+
+// FromStraightThrough adapts an estimator of the straight-through family: the surrogate is the sum over draws of
+// the loss of the sample, hard, _ := est.Sample(src, x). Tau, K and Oracle are left for the caller to set.
+func FromStraightThrough(est reinmax.StraightThrough) Estimator {
+	return Estimator{
+		Name: est.Name(),
+		Surrogate: func(_ *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {
+			hard, _ := est.Sample(src, x)
+			return ReduceAllSum(loss(hard))
+		},
+	}
+}
+
+// FromScoreFunction adapts an estimator of the score-function family on one-hot categorical variables: its K
+// samples per draw, shape (K, N, dims...), are folded into K·N rows for the problem's loss, and the surrogate is the
+// sum over the N draws of the estimator's per-draw surrogates. K is set to sf.Evaluations(); estimators that
+// support only Bernoulli variables (ARMS, DisARM, RELAX, Double CV, RODEO) make Measure fail with the estimator's
+// message. Learned control variates start untrained in a fresh store and take one step per batch.
+func FromScoreFunction(sf reinmax.ScoreFunction) Estimator {
+	return Estimator{
+		Name: sf.Name(),
+		K:    sf.Evaluations(),
+		Surrogate: func(scope *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {
+			f := func(samples *Node) *Node { // (K, N, dims...) -> (K, N)
+				dims := samples.Shape().Dimensions
+				flat := Reshape(samples, append([]int{dims[0] * dims[1]}, dims[2:]...)...)
+				return Reshape(loss(flat), dims[0], dims[1])
+			}
+			return ReduceAllSum(sf.Estimate(scope, src, reinmax.OneHotCategorical, x, f))
+		},
+	}
+}
+
+// NewEstimator returns the registered straight-through estimator name with parameters p (a zero field selects
+// the estimator's default, as in reinmax.NewStraightThrough), with Tau and K set to the values in effect and, for
+// st, reinmax, gst-1.0 and gst-p, its Oracle. The error names the estimator or the parameter that is out of range.
+func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
+	st, err := reinmax.NewStraightThrough(name, p)
+	if err != nil {
+		return Estimator{}, err
+	}
+	spec, err := reinmax.Lookup(name)
+	if err != nil {
+		return Estimator{}, err
+	}
+	e := FromStraightThrough(st)
+	for _, param := range spec.Params {
+		switch param {
+		case "tau":
+			e.Tau = orDefault(p.Tau, spec.Tau)
+		case "k":
+			e.K = orDefault(p.K, spec.K)
+		}
+	}
+	switch name {
+	case "st":
+		e.Oracle = oracle.ST{Tau: e.Tau}
+	case "reinmax":
+		e.Oracle = oracle.ReinMax{Tau: e.Tau}
+	case "gst-1.0":
+		e.Oracle = oracle.GST{Tau: e.Tau, Gap: 1}
+	case "gst-p":
+		e.Oracle = oracle.GST{Tau: e.Tau}
+	}
+	return e, nil
+}
+
+// String returns the name with the parameters in effect, for example "reinmax(tau=1.5)" or "gr-mck(tau=1,K=10)".
+func (e Estimator) String() string {
+	switch {
+	case e.Tau != 0 && e.K != 0:
+		return fmt.Sprintf("%s(tau=%s,K=%d)", e.Name, fmtFloat(e.Tau), e.K)
+	case e.Tau != 0:
+		return fmt.Sprintf("%s(tau=%s)", e.Name, fmtFloat(e.Tau))
+	case e.K != 0:
+		return fmt.Sprintf("%s(K=%d)", e.Name, e.K)
+	}
+	return e.Name
+}

@@ -1,0 +1,92 @@
+package gradlab
+
+import (
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/oracle"
+)
+
+// TestLab runs a small sweep end to end and checks the files, the table's rows, the skipped pair and the order
+// study.
+func TestLab(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lab := Lab{
+		Problems:   []ProblemSpec{{Name: "quadratic", C: 3}, {Name: "net", L: 2, C: 2}},
+		Estimators: []string{"st", "reinmax"},
+		Taus:       []float64{0.5, 1},
+		Config:     Config{Draws: 500, Seed: 1, Replicates: 200},
+		Order:      true,
+		OrderDraws: 500,
+		Dir:        dir,
+	}
+	var last int
+	sum, err := lab.Run(testBackend(t), func(p experiments.Progress) { last = p.Done })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 problems × (st at 0.5 and 1, reinmax at 1); reinmax at 0.5 is skipped.
+	if len(sum.Results) != 6 || len(sum.Skipped) != 1 || !strings.Contains(sum.Skipped[0], "reinmax at tau=0.5") {
+		t.Errorf("%d results, skipped %q: want 6 and reinmax at tau=0.5", len(sum.Results), sum.Skipped)
+	}
+	if len(sum.Exact) != 2 || len(sum.MC) != 2 {
+		t.Errorf("order study: %d exact and %d Monte-Carlo orders, want 2 and 2", len(sum.Exact), len(sum.MC))
+	}
+	if want := 6*500 + 2*len(OrderMCH)*500; last != want {
+		t.Errorf("last progress at %d draws, want %d", last, want)
+	}
+	for _, name := range []string{ResultsCSV, ResultsJSONL, TableFile, OrderCSV, OrderJSONL, OrderPlot + ".png", OrderPlot + ".svg",
+		TauPlotPrefix + "quadratic.png", TauPlotPrefix + "net.svg"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v (empty or missing)", name, err)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, ResultsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) != 7 || rows[0][0] != "problem" {
+		t.Errorf("results.csv: %d rows (%v), want a header and 6 rows", len(rows), err)
+	}
+}
+
+// TestLabValidate checks that bad input is named before anything runs.
+func TestLabValidate(t *testing.T) {
+	t.Parallel()
+	ok := Lab{Problems: []ProblemSpec{{Name: "quadratic"}}, Estimators: []string{"st"}, Taus: []float64{1},
+		Config: Config{Draws: 10}, Dir: t.TempDir()}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid lab: %v", err)
+	}
+	for _, test := range []struct {
+		change func(*Lab)
+		want   string
+	}{
+		{func(l *Lab) { l.Config.Draws = 1 }, "at least 2"},
+		{func(l *Lab) { l.Estimators = []string{"nope"} }, `unknown estimator "nope" (valid: st,`},
+		{func(l *Lab) { l.Estimators = []string{"rloo"} }, "rloo is a score-function estimator"},
+		{func(l *Lab) { l.Taus = []float64{0} }, "want a finite tau > 0"},
+		{func(l *Lab) { l.Problems = []ProblemSpec{{Name: "poly", L: 30}} }, "2^30 = 1073741824"},
+		{func(l *Lab) { l.Estimators, l.Taus = []string{"reinmax"}, []float64{0.5} }, "no estimator accepts"},
+		{func(l *Lab) { l.Dir = "" }, "no output folder"},
+	} {
+		l := ok
+		test.change(&l)
+		if err := l.Validate(); err == nil || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("error %v, want one containing %q", err, test.want)
+		}
+	}
+	l := ok
+	l.Problems = []ProblemSpec{{Name: "poly", L: 30}}
+	if err := l.Validate(); !errors.Is(err, oracle.ErrTooManyOutcomes) {
+		t.Errorf("too large a problem: error %v, want ErrTooManyOutcomes", err)
+	}
+}

@@ -1,0 +1,163 @@
+package gradlab
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
+)
+
+// Config sets how many draws the lab makes and how it summarises them. A zero field selects the default.
+type Config struct {
+	// Draws is the number N >= 2 of estimates drawn (no default: it must be set).
+	Draws int
+	// Batch is the number of draws per graph execution, default min(Draws, 10000) capped so that a batch holds
+	// at most 2²⁰ numbers.
+	Batch int
+	// Seed seeds the random number generator of the draws; the same seed gives the same draws.
+	Seed int64
+	// Level is the confidence level of the intervals, in (0, 1); default 0.95.
+	Level float64
+	// Replicates is the number of parametric-bootstrap replicates behind the intervals of the relative bias and of
+	// the cosine of the mean, at least 100; default 2000.
+	Replicates int
+}
+
+// ErrTooFewDraws is wrapped by the error of Measure when Config.Draws < 2.
+var ErrTooFewDraws = errors.New("gradlab: too few draws")
+
+func (c Config) withDefaults(dim int) (Config, error) {
+	if c.Draws < 2 {
+		return c, fmt.Errorf("%w: N = %d, want at least 2 (the variance needs two draws)", ErrTooFewDraws, c.Draws)
+	}
+	if c.Batch < 0 {
+		return c, fmt.Errorf("gradlab: batch of %d draws, want a positive number (or 0 for the default)", c.Batch)
+	}
+	c.Batch = orDefault(c.Batch, min(c.Draws, 10000, max(1, (1<<20)/dim)))
+	c.Batch = min(c.Batch, c.Draws)
+	c.Level = orDefault(c.Level, 0.95)
+	c.Replicates = orDefault(c.Replicates, 2000)
+	return c, nil
+}
+
+// Result is the measurement of one estimator on one problem: one row of the lab's tables.
+type Result struct {
+	Problem   string  `json:"problem"`
+	Estimator string  `json:"estimator"`
+	Tau       float64 `json:"tau"`
+	K         int     `json:"k"`
+	Seed      int64   `json:"seed"`
+	Stats
+	// ExactRelBias is ‖E[g] − g*‖/‖g*‖ computed exactly by the oracle, when the estimator has an oracle form and
+	// the problem implements Expecter; nil otherwise.
+	ExactRelBias *float64 `json:"exact_rel_bias,omitempty"`
+	Seconds      float64  `json:"seconds"` // wall time of the draws
+}
+
+// Measure draws cfg.Draws estimates of problem p's exact gradient with est on backend and summarises them. Progress
+// goes to report (which may be nil) after every batch, with Done and Total counted in draws and the running
+// ‖ḡ − g*‖/‖g*‖ as the metric "rel_bias_plugin".
+//
+// The graph of one batch takes θ, broadcasts it to shape (n, dims...) and differentiates est's surrogate with
+// respect to the broadcast logits: row i of the result is the i-th draw. The random number generator lives in the
+// graph's store, seeded with cfg.Seed, and advances with every execution. Computation is in float64.
+func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, report experiments.Reporter) (*Result, error) {
+	theta, dims := p.Logits()
+	if len(dims) == 0 || dims[len(dims)-1] < 2 {
+		return nil, fmt.Errorf("gradlab: problem %s: logits of dimensions %v, want a last axis of at least 2 categories", p.Name(), dims)
+	}
+	size := 1
+	for _, d := range dims {
+		size *= d
+	}
+	if size != len(theta) {
+		return nil, fmt.Errorf("gradlab: problem %s: %d logits, want %d for dimensions %v", p.Name(), len(theta), size, dims)
+	}
+	cfg, err := cfg.withDefaults(size)
+	if err != nil {
+		return nil, err
+	}
+	if est.Surrogate == nil {
+		return nil, fmt.Errorf("gradlab: estimator %q has no Surrogate", est.Name)
+	}
+	exact, err := p.ExactGradient()
+	if err != nil {
+		return nil, err
+	}
+	if len(exact) != size {
+		return nil, fmt.Errorf("gradlab: problem %s: exact gradient of length %d, want %d", p.Name(), len(exact), size)
+	}
+	acc, err := NewAccumulator(exact)
+	if err != nil {
+		return nil, fmt.Errorf("gradlab: problem %s: %w", p.Name(), err)
+	}
+	res := &Result{Problem: p.Name(), Estimator: est.Name, Tau: est.Tau, K: est.K, Seed: cfg.Seed}
+	if e, ok := p.(Expecter); ok && est.Oracle != nil {
+		mean, err := e.ExpectedGradient(est.Oracle)
+		if err != nil {
+			return nil, err
+		}
+		rb := relDist(mean, exact)
+		res.ExactRelBias = &rb
+	}
+
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, fmt.Errorf("gradlab: seeding the random number generator: %w", err)
+	}
+	batchDims := append([]int{cfg.Batch}, dims...)
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, logits *Node) *Node {
+		x := BroadcastToDims(InsertAxes(logits, 0), batchDims...)
+		s := est.Surrogate(scope, reinmax.ScopeSource(scope), x, p.Loss)
+		return Gradient(s, x)[0]
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gradlab: %s on %s: %w", est, p.Name(), err)
+	}
+	defer exec.Finalize()
+	input := tensors.FromFlatDataAndDimensions(theta, dims...)
+	run := fmt.Sprintf("%s on %s", est, p.Name())
+	start := time.Now()
+	for acc.N() < cfg.Draws {
+		outs, err := exec.Exec(input)
+		if err != nil {
+			return nil, fmt.Errorf("gradlab: %s: %w", run, err)
+		}
+		rows, err := tensors.CopyFlatData[float64](outs[0])
+		if err != nil {
+			return nil, fmt.Errorf("gradlab: %s: reading the gradients: %w", run, err)
+		}
+		take := min(cfg.Batch, cfg.Draws-acc.N())
+		if err := acc.AddBatch(rows[:take*size]); err != nil {
+			return nil, fmt.Errorf("gradlab: %s: %w", run, err)
+		}
+		if report != nil {
+			mean := acc.Moments().Mean()
+			report(experiments.Progress{Run: run, Done: acc.N(), Total: cfg.Draws,
+				Metrics: map[string]float64{"rel_bias_plugin": relDist(mean, exact)}})
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if res.Stats, err = acc.Stats(cfg.Level, cfg.Replicates, uint64(cfg.Seed)); err != nil {
+		return nil, fmt.Errorf("gradlab: %s: %w", run, err)
+	}
+	return res, nil
+}
+
+// relDist returns ‖a − b‖/‖b‖.
+func relDist(a, b []float64) float64 {
+	var num, den float64
+	for i := range a {
+		num += (a[i] - b[i]) * (a[i] - b[i])
+		den += b[i] * b[i]
+	}
+	return math.Sqrt(num / den)
+}

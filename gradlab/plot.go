@@ -1,0 +1,306 @@
+package gradlab
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/f60e9205/reinmax/results"
+)
+
+// WriteTauPlot writes base+".png" and base+".svg", each file atomically: for the results of one problem, the
+// relative bias (with its confidence interval) and the relative standard deviation against τ, one line per
+// estimator; crosses mark the oracle's exact relative bias where there is one.
+func WriteTauPlot(base, problem string, res []*Result) error {
+	bias, std := plot.New(), plot.New()
+	bias.Title.Text = "relative bias ‖E[g] − g*‖/‖g*‖"
+	std.Title.Text = "relative std √tr Cov[g] / ‖g*‖"
+	for _, p := range []*plot.Plot{bias, std} {
+		p.X.Label.Text = "τ"
+		p.Add(plotter.NewGrid())
+	}
+	bias.Legend.Top, bias.Legend.Left = true, true
+	exactShown := false
+	for _, name := range estimatorOrder(res) {
+		var rows []*Result
+		for _, r := range res {
+			if r.Estimator == name {
+				rows = append(rows, r)
+			}
+		}
+		slices.SortFunc(rows, func(a, b *Result) int { return cmpFloat(a.Tau, b.Tau) })
+		col := estimatorColor(name)
+		b, s, bars := make(plotter.XYs, len(rows)), make(plotter.XYs, len(rows)), make(plotter.YErrors, len(rows))
+		var exact plotter.XYs
+		for i, r := range rows {
+			b[i] = plotter.XY{X: r.Tau, Y: r.RelBias}
+			bars[i].Low, bars[i].High = r.RelBias-r.RelBiasLo, r.RelBiasHi-r.RelBias
+			s[i] = plotter.XY{X: r.Tau, Y: r.RelStd}
+			if r.ExactRelBias != nil {
+				exact = append(exact, plotter.XY{X: r.Tau, Y: *r.ExactRelBias})
+			}
+		}
+		label := name
+		if len(rows) > 0 && rows[0].K != 0 {
+			label = fmt.Sprintf("%s (K=%d)", name, rows[0].K)
+		}
+		if err := addLinePoints(bias, label, b, col); err != nil {
+			return err
+		}
+		eb, err := plotter.NewYErrorBars(xyErrs{b, bars})
+		if err != nil {
+			return err
+		}
+		eb.LineStyle.Color = col
+		bias.Add(eb)
+		if len(exact) > 0 {
+			sc, err := plotter.NewScatter(exact)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3), Shape: draw.CrossGlyph{}}
+			bias.Add(sc)
+			if !exactShown {
+				bias.Legend.Add("exact (oracle)", sc)
+				exactShown = true
+			}
+		}
+		if err := addLinePoints(std, "", s, col); err != nil {
+			return err
+		}
+	}
+	// Room above the data for the legend (one line per entry), which the std panel shares.
+	bias.Y.Min, std.Y.Min = 0, 0
+	entries := len(estimatorOrder(res))
+	if exactShown {
+		entries++
+	}
+	bias.Y.Max *= 1 + 0.1*float64(entries)
+	std.Y.Max *= 1.05
+	title := fmt.Sprintf("%s: %d draws per point, %.0f%% intervals", problem, firstDraws(res), 100*firstLevel(res))
+	return writePlots(base, title, [][]*plot.Plot{{bias, std}}, 26*vg.Centimeter, 11*vg.Centimeter)
+}
+
+// WriteOrderPlot writes base+".png" and base+".svg", each file atomically: the order-of-accuracy plot, log relative
+// bias against log h, with the exact curves (and their fitted lines over the fit window) and the Monte-Carlo points
+// with their confidence intervals. A Monte-Carlo point whose interval contains 0 is drawn as a downward triangle at
+// the upper end of its interval. The fitted slopes are in the legend.
+func WriteOrderPlot(base, title string, exact []Order, mc []*MCOrder) error {
+	p := plot.New()
+	p.X.Label.Text = "h"
+	p.Y.Label.Text = "relative bias" // short: gonum pads the plot to fit the rotated label's length
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 1}, plot.LogTicks{Prec: 1}
+	p.Add(plotter.NewGrid())
+	for _, o := range exact {
+		col := estimatorColor(o.Estimator)
+		xy := make(plotter.XYs, 0, len(o.H))
+		for i, h := range o.H {
+			if o.RelBias[i] > 0 {
+				xy = append(xy, plotter.XY{X: h, Y: o.RelBias[i]})
+			}
+		}
+		if len(xy) < 2 {
+			continue
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		l.Color, l.Width = col, vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("%s, exact: slope %.2f (dashed: fit on h in [%s, %s])", o.Estimator, o.Slope, fmtH(o.FitLo), fmtH(o.FitHi)), l)
+		fit := plotter.NewFunction(func(x float64) float64 { return expFit(o.Intercept, o.Slope, x) })
+		fit.XMin, fit.XMax = o.FitLo, o.FitHi
+		fit.Color, fit.Width, fit.Dashes = color.Black, vg.Points(0.8), []vg.Length{vg.Points(3), vg.Points(2)}
+		p.Add(fit)
+	}
+	for _, o := range mc {
+		col := estimatorColor(o.Estimator)
+		var pts, ups plotter.XYs
+		var bars plotter.YErrors
+		for i, r := range o.Results {
+			if r.RelBiasLo > 0 {
+				pts = append(pts, plotter.XY{X: o.H[i], Y: r.RelBias})
+				bars = append(bars, struct{ Low, High float64 }{r.RelBias - r.RelBiasLo, r.RelBiasHi - r.RelBias})
+			} else if r.RelBiasHi > 0 {
+				ups = append(ups, plotter.XY{X: o.H[i], Y: r.RelBiasHi})
+			}
+		}
+		label := fmt.Sprintf("%s, Monte Carlo (%d draws per point)", o.Estimator, o.Results[0].N)
+		if o.Fitted {
+			label += fmt.Sprintf(": slope %.2f", o.Slope)
+		}
+		var thumb plot.Thumbnailer
+		if len(pts) > 0 {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+			eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
+			if err != nil {
+				return err
+			}
+			eb.LineStyle.Color = col
+			p.Add(sc, eb)
+			thumb = sc
+		}
+		if len(ups) > 0 {
+			sc, err := plotter.NewScatter(ups)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
+			p.Add(sc)
+			if thumb == nil {
+				thumb = sc
+			}
+		}
+		if thumb != nil {
+			p.Legend.Add(label, thumb)
+		}
+	}
+	return writePlots(base, title, [][]*plot.Plot{{p}}, 20*vg.Centimeter, 14*vg.Centimeter)
+}
+
+// fmtH writes h as 2^k when it is a power of two up to rounding, for example 2⁻¹⁰ as "2^-10".
+func fmtH(h float64) string {
+	if k := math.Round(math.Log2(h)); math.Abs(h-math.Exp2(k)) <= 1e-9*h {
+		return fmt.Sprintf("2^%d", int(k))
+	}
+	return strconv.FormatFloat(h, 'g', 3, 64)
+}
+
+// xyErrs pairs points with their error bars for plotter.NewYErrorBars.
+type xyErrs struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// invertedPyramid is a downward triangle: an upper bound.
+type invertedPyramid struct{}
+
+func (invertedPyramid) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius
+	c.FillPolygon(sty.Color, []vg.Point{{X: pt.X - r, Y: pt.Y + r}, {X: pt.X + r, Y: pt.Y + r}, {X: pt.X, Y: pt.Y - r}})
+}
+
+func addLinePoints(p *plot.Plot, label string, xy plotter.XYs, col color.Color) error {
+	l, s, err := plotter.NewLinePoints(xy)
+	if err != nil {
+		return err
+	}
+	l.Color, s.Color = col, col
+	p.Add(l, s)
+	if label != "" {
+		p.Legend.Add(label, l, s)
+	}
+	return nil
+}
+
+// estimatorColor gives every registered estimator a fixed colour, so that the plots agree.
+func estimatorColor(name string) color.Color {
+	order := []string{"st", "reinmax", "stgs", "gst-1.0", "gr-mck", "gst-p", "gumbel-softmax"}
+	if i := slices.Index(order, name); i >= 0 {
+		return plotutil.Color(i)
+	}
+	return color.Gray{Y: 80}
+}
+
+// estimatorOrder returns the estimators of res in order of first appearance.
+func estimatorOrder(res []*Result) []string {
+	var names []string
+	for _, r := range res {
+		if !slices.Contains(names, r.Estimator) {
+			names = append(names, r.Estimator)
+		}
+	}
+	return names
+}
+
+func firstDraws(res []*Result) int {
+	if len(res) == 0 {
+		return 0
+	}
+	return res[0].N
+}
+
+func firstLevel(res []*Result) float64 {
+	if len(res) == 0 {
+		return 0
+	}
+	return res[0].Level
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// writePlots draws the grid of plots, under an optional title, on one page of size w×h, and writes it as
+// base+".png" and base+".svg".
+func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error {
+	for _, format := range []string{"png", "svg"} {
+		var buf bytes.Buffer
+		switch format {
+		case "png":
+			c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(144))
+			drawGrid(draw.New(c), title, plots)
+			if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+				return fmt.Errorf("gradlab: rendering %s.png: %w", base, err)
+			}
+		case "svg":
+			c := vgsvg.New(w, h)
+			drawGrid(draw.New(c), title, plots)
+			if _, err := c.WriteTo(&buf); err != nil {
+				return fmt.Errorf("gradlab: rendering %s.svg: %w", base, err)
+			}
+		}
+		if err := results.WriteBytes(base+"."+format, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func drawGrid(dc draw.Canvas, title string, plots [][]*plot.Plot) {
+	if title != "" {
+		sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 12), Handler: plot.DefaultTextHandler,
+			XAlign: draw.XCenter, YAlign: draw.YTop}
+		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
+		dc.Max.Y -= vg.Points(22)
+	}
+	if len(plots) == 1 && len(plots[0]) == 1 {
+		plots[0][0].Draw(dc)
+		return
+	}
+	tiles := draw.Tiles{Rows: len(plots), Cols: len(plots[0]), PadX: vg.Centimeter, PadY: vg.Centimeter,
+		PadLeft: vg.Points(4), PadRight: vg.Points(8), PadBottom: vg.Points(4)}
+	canvases := plot.Align(plots, tiles, dc)
+	for i, row := range plots {
+		for j, p := range row {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+}
