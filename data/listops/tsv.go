@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/f60e9205/reinmax/data"
 )
 
 // Facts about the official test split.
@@ -23,7 +25,7 @@ const (
 	// MaxTokens tokens (parentheses not counted) are kept, in all splits.
 	MaxTokens = 100
 	// DataDirEnv is the environment variable that names the shared data folder.
-	DataDirEnv = "REINMAX_DATA_DIR"
+	DataDirEnv = data.EnvSharedDir
 )
 
 // maxLine bounds the length of a tsv line; the longest official line has 6,186 bytes.
@@ -107,33 +109,9 @@ func Write(w io.Writer, examples []Example) error {
 	return bw.Flush()
 }
 
-// DataDir returns the project's shared data folder: the folder named by the environment
-// variable REINMAX_DATA_DIR when it is set, else the first folder shared/data that holds a
-// SHA256SUMS file, looking from the working directory upwards (the repository sits beside
-// shared/, so from anywhere inside it this finds ../shared/data of the repository root).
+// DataDir returns the project's shared data folder; see data.SharedDir.
 func DataDir() (string, error) {
-	if d := os.Getenv(DataDirEnv); d != "" {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-			return "", fmt.Errorf("listops: %s=%q is not a folder", DataDirEnv, d)
-		}
-		return d, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("listops: finding the data folder: %w", err)
-	}
-	for dir := wd; ; {
-		cand := filepath.Join(dir, "shared", "data")
-		if fi, err := os.Stat(filepath.Join(cand, "SHA256SUMS")); err == nil && fi.Mode().IsRegular() {
-			return cand, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", fmt.Errorf("listops: no shared/data folder with a SHA256SUMS file in %s or above it; set %s", wd, DataDirEnv)
+	return data.SharedDir()
 }
 
 // LoadTest reads the official test split, dir/listops/test_d20s.tsv, where dir is the shared

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/f60e9205/reinmax/data"
 	"github.com/f60e9205/reinmax/data/npy"
 )
 
@@ -35,7 +36,7 @@ const Provenance = "Omniglot: our reconstruction of the 28x28 Omniglot, not Burd
 	"for training (24,345), 15-19 for test (8,115; Burda's test set has 8,070))"
 
 // EnvDataDir names the environment variable that points at the project's shared/data folder.
-const EnvDataDir = "REINMAX_DATA_DIR"
+const EnvDataDir = data.EnvSharedDir
 
 // part is one of the two files.
 type part struct {
@@ -71,24 +72,11 @@ func (s Source) Locate() (string, error) {
 	if s.Dir != "" {
 		return s.Dir, nil
 	}
-	if d := os.Getenv(EnvDataDir); d != "" {
-		return filepath.Join(d, "omniglot"), nil
-	}
-	wd, err := os.Getwd()
+	d, err := data.SharedDir()
 	if err != nil {
-		return "", fmt.Errorf("omniglot: cannot find shared/data/omniglot: %w; set %s to the shared/data folder", err, EnvDataDir)
+		return "", fmt.Errorf("omniglot: cannot find shared/data/omniglot/%s: %w", parts[0].file, err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		c := filepath.Join(d, "shared", "data", "omniglot")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c, nil
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	return "", fmt.Errorf("omniglot: cannot find shared/data/omniglot/%s in %s or any parent folder; %s",
-		parts[0].file, wd, hint)
+	return filepath.Join(d, "omniglot"), nil
 }
 
 const hint = "the files are the project's copies in shared/data/omniglot (see shared/data/README.md); " +

@@ -160,8 +160,12 @@ func TestLocate(t *testing.T) {
 	if d, _ := (Source{Dir: "/x"}).Locate(); d != "/x" {
 		t.Errorf("Locate with Dir = %s", d)
 	}
-	t.Setenv(EnvDataDir, "/data")
-	if d, _ := (Source{}).Locate(); d != filepath.Join("/data", "omniglot") {
+	shared := t.TempDir()
+	if err := os.WriteFile(filepath.Join(shared, "SHA256SUMS"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvDataDir, shared)
+	if d, _ := (Source{}).Locate(); d != filepath.Join(shared, "omniglot") {
 		t.Errorf("Locate with %s = %s", EnvDataDir, d)
 	}
 	t.Setenv(EnvDataDir, "")
