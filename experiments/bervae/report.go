@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
-
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/f60e9205/reinmax/results"
 )
@@ -61,10 +58,7 @@ func Summarize(recs []Record) []Summary {
 			for i, r := range rs {
 				x[i] = f(r)
 			}
-			if len(x) < 2 {
-				return [2]float64{x[0], 0}
-			}
-			m, s := stat.MeanStdDev(x, nil)
+			m, s := results.MeanStd(x)
 			return [2]float64{m, s}
 		}
 		s := Summary{Config: k.config, Estimator: k.est, Steps: rs[0].Steps, Seeds: len(rs), Paper: math.NaN(),
@@ -96,9 +90,9 @@ func Report(dir string) error {
 	var rows [][]string
 	for _, s := range sums {
 		rows = append(rows, []string{s.Config, s.Estimator, strconv.Itoa(s.Steps), strconv.Itoa(s.Seeds),
-			num(s.Train[0]), num(s.Train[1]), num(s.Valid[0]), num(s.Valid[1]), num(s.Test[0]), num(s.Test[1]),
-			num(s.IWBound[0]), num(s.IWBound[1]), strconv.FormatFloat(s.GradVariance, 'g', 4, 64),
-			num(s.SecondsPer1000Steps), num(s.Paper)})
+			results.Num(s.Train[0]), results.Num(s.Train[1]), results.Num(s.Valid[0]), results.Num(s.Valid[1]), results.Num(s.Test[0]), results.Num(s.Test[1]),
+			results.Num(s.IWBound[0]), results.Num(s.IWBound[1]), strconv.FormatFloat(s.GradVariance, 'g', 4, 64),
+			results.Num(s.SecondsPer1000Steps), results.Num(s.Paper)})
 	}
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
@@ -109,55 +103,26 @@ func Report(dir string) error {
 	return writeCurves(dir, recs)
 }
 
-func num(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'f', 4, 64)
-}
-
 // writeTable writes the summary in the layout of the paper's Table 6: one row per estimator, one column per data
 // set and K, mean ± std of the final training −ELBO over seeds, and the paper's rows for ReinMax and RODEO.
 func writeTable(w io.Writer, sums []Summary) error {
-	var configs, ests []string
-	cell := map[[2]string]Summary{}
+	var g results.Grid
 	for _, s := range sums {
-		if !slices.Contains(configs, s.Config) {
-			configs = append(configs, s.Config)
-		}
-		if !slices.Contains(ests, s.Estimator) {
-			ests = append(ests, s.Estimator)
-		}
-		cell[[2]string{s.Estimator, s.Config}] = s
+		g.Set(s.Estimator, s.Config, fmt.Sprintf("%.2f ± %.2f (%d, %d)", s.Train[0], s.Train[1], s.Steps, s.Seeds))
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Training −ELBO (lower is better) at the last step, mean ± std over seeds (steps, seeds). "+
-		"The paper's rows are after 10⁶ steps.\n\n")
-	fmt.Fprintf(&b, "| estimator | %s |\n|---|%s\n", strings.Join(configs, " | "), strings.Repeat("---|", len(configs)))
-	for _, e := range ests {
-		var parts []string
-		for _, c := range configs {
-			if s, ok := cell[[2]string{e, c}]; ok {
-				parts = append(parts, fmt.Sprintf("%.2f ± %.2f (%d, %d)", s.Train[0], s.Train[1], s.Steps, s.Seeds))
-			} else {
-				parts = append(parts, "")
-			}
-		}
-		fmt.Fprintf(&b, "| %s | %s |\n", e, strings.Join(parts, " | "))
-	}
+	configs := slices.Clone(g.Cols)
 	for _, e := range []string{"reinmax", "rodeo"} {
-		var parts []string
 		for _, c := range configs {
 			if v, ok := paperTrain[e][c]; ok {
-				parts = append(parts, fmt.Sprintf("%.2f", v))
-			} else {
-				parts = append(parts, "")
+				g.Set(e+", paper", c, fmt.Sprintf("%.2f", v))
 			}
 		}
-		fmt.Fprintf(&b, "| %s, paper | %s |\n", e, strings.Join(parts, " | "))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better) at the last step, mean ± std over seeds (steps, seeds). "+
+		"The paper's rows are after 10⁶ steps.\n\n"); err != nil {
+		return err
+	}
+	return g.WriteMarkdown(w, "estimator")
 }
 
 // Merge combines the results logs of the folders srcs (the shards of a sweep) into dst and writes the summary of

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -57,8 +56,8 @@ func Summarize(recs []Epoch) []Summary {
 			train[i], test[i] = r.TrainNegELBO, r.TestNegELBO
 		}
 		s := Summary{Config: k.config, Estimator: k.est, Epochs: rs[0].Epochs, Seeds: len(rs), PaperTrain: math.NaN()}
-		s.TrainMean, s.TrainStd = meanStd(train)
-		s.TestMean, s.TestStd = meanStd(test)
+		s.TrainMean, s.TrainStd = results.MeanStd(train)
+		s.TestMean, s.TestStd = results.MeanStd(test)
 		s.SecondsPerEpoch = stat.Mean(secs[k], nil)
 		if v, ok := paperReinMax[k.config]; ok && k.est == "reinmax" {
 			s.PaperTrain = v
@@ -66,14 +65,6 @@ func Summarize(recs []Epoch) []Summary {
 		out = append(out, s)
 	}
 	return out
-}
-
-// meanStd returns the mean and the sample standard deviation (0 for one value).
-func meanStd(x []float64) (mean, std float64) {
-	if len(x) < 2 {
-		return stat.Mean(x, nil), 0
-	}
-	return stat.MeanStdDev(x, nil)
 }
 
 // Report reads the results of dir and writes its summary.csv, table.md and learning curves.
@@ -88,7 +79,8 @@ func Report(dir string) error {
 	var rows [][]string
 	for _, s := range sums {
 		rows = append(rows, []string{s.Config, s.Estimator, strconv.Itoa(s.Epochs), strconv.Itoa(s.Seeds),
-			num(s.TrainMean), num(s.TrainStd), num(s.TestMean), num(s.TestStd), num(s.SecondsPerEpoch), num(s.PaperTrain)})
+			results.Num(s.TrainMean), results.Num(s.TrainStd), results.Num(s.TestMean), results.Num(s.TestStd),
+			results.Num(s.SecondsPerEpoch), results.Num(s.PaperTrain)})
 	}
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
@@ -99,68 +91,34 @@ func Report(dir string) error {
 	return writeCurves(dir, recs)
 }
 
-func num(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'f', 4, 64)
-}
-
 // writeTable writes the summary in the layout of the paper's Table 2: one row per estimator, one column per
 // configuration plus the average, mean ± std of the final training −ELBO over seeds; the paper's numbers (160
-// epochs) in a row of their own under ReinMax and in a column of their own for the averages.
+// epochs) in a row of their own for ReinMax and in a column of their own for the averages.
 func writeTable(w io.Writer, sums []Summary) error {
-	var configs, ests []string
-	cell := map[[2]string]Summary{}
+	var g results.Grid
+	avg := map[string][]float64{}
 	for _, s := range sums {
-		if !slices.Contains(configs, s.Config) {
-			configs = append(configs, s.Config)
-		}
-		if !slices.Contains(ests, s.Estimator) {
-			ests = append(ests, s.Estimator)
-		}
-		cell[[2]string{s.Estimator, s.Config}] = s
+		g.Set(s.Estimator, s.Config, fmt.Sprintf("%.2f ± %.2f (%d ep, %d seeds)", s.TrainMean, s.TrainStd, s.Epochs, s.Seeds))
+		avg[s.Estimator] = append(avg[s.Estimator], s.TrainMean)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Training −ELBO (lower is better), final epoch, mean ± std over seeds; epochs and seeds per cell in brackets.\n\n")
-	fmt.Fprintf(&b, "| estimator | %s | average | paper average (160 epochs) |\n", strings.Join(configs, " | "))
-	fmt.Fprintf(&b, "|---|%s---|---|\n", strings.Repeat("---|", len(configs)))
-	for _, e := range ests {
-		var parts []string
-		var avg []float64
-		for _, c := range configs {
-			s, ok := cell[[2]string{e, c}]
-			if !ok {
-				parts = append(parts, "")
-				continue
-			}
-			parts = append(parts, fmt.Sprintf("%.2f ± %.2f (%d ep, %d seeds)", s.TrainMean, s.TrainStd, s.Epochs, s.Seeds))
-			avg = append(avg, s.TrainMean)
+	configs := slices.Clone(g.Cols)
+	for _, e := range slices.Clone(g.Rows) {
+		if len(avg[e]) == len(configs) {
+			g.Set(e, "average", fmt.Sprintf("%.2f", stat.Mean(avg[e], nil)))
 		}
-		average := ""
-		if len(avg) == len(configs) {
-			average = fmt.Sprintf("%.2f", stat.Mean(avg, nil))
-		}
-		paper := ""
 		if v, ok := paperAverage[e]; ok {
-			paper = fmt.Sprintf("%.2f", v)
+			g.Set(e, "paper average (160 epochs)", fmt.Sprintf("%.2f", v))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", e, strings.Join(parts, " | "), average, paper)
 	}
-	var paperRow []string
 	for _, c := range configs {
-		paperRow = append(paperRow, num2(paperReinMax[c]))
+		if v, ok := paperReinMax[c]; ok {
+			g.Set("reinmax, paper (160 epochs)", c, fmt.Sprintf("%.2f", v))
+		}
 	}
-	fmt.Fprintf(&b, "| reinmax, paper (160 epochs) | %s | | %.2f |\n", strings.Join(paperRow, " | "), paperAverage["reinmax"])
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func num2(x float64) string {
-	if x == 0 {
-		return ""
+	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better), final epoch, mean ± std over seeds; epochs and seeds per cell in brackets.\n\n"); err != nil {
+		return err
 	}
-	return fmt.Sprintf("%.2f", x)
+	return g.WriteMarkdown(w, "estimator")
 }
 
 // Merge combines the results logs of the folders srcs (the shards of a sweep) into dst and writes the summary of
