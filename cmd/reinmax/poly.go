@@ -63,7 +63,7 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 			}
 			var err error
 			if changed("estimators") || !paper {
-				if cfg.Estimators, err = estimatorList(estimators, reinmax.StraightThroughFamily); err != nil {
+				if cfg.Estimators, err = estimatorList(estimators); err != nil {
 					return err
 				}
 			}
@@ -122,7 +122,7 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 	}
 	f := cmd.Flags()
 	f.StringVar(&ps, "p", "1.5,2,3", "exponents p of the loss |z - c|^p, comma-separated")
-	f.StringVar(&estimators, "estimators", strings.Join(def.Estimators, ","), "straight-through estimators, comma-separated (see reinmax list)")
+	f.StringVar(&estimators, "estimators", strings.Join(def.Estimators, ","), "estimators of either family, comma-separated (see reinmax list)")
 	f.IntVar(&steps, "steps", def.Steps, "Adam steps per run")
 	f.StringVar(&seeds, "seeds", "0-2", "seeds, comma-separated or a range a-b")
 	f.IntVar(&batch, "batch", def.Batch, "samples of the L variables per step")

@@ -21,7 +21,7 @@ func TestPolyBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	valid := strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", ")
+	valid := strings.Join(reinmax.Names(), ", ")
 	tests := []struct {
 		args []string
 		want string

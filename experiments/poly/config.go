@@ -3,7 +3,6 @@ package poly
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -15,7 +14,7 @@ import (
 // Config fixes one sweep of the experiment: every estimator is trained for every p and every seed. DefaultConfig
 // and PaperConfig give complete configurations; Validate says what is out of range.
 type Config struct {
-	// Estimators are straight-through-family registry names (see reinmax.Names), trained in this order.
+	// Estimators are registry names of either family (see reinmax.Names), trained in this order.
 	Estimators []string
 	// Params holds per-estimator parameters (τ, and K for gr-mck) by name; an estimator that is missing, or a
 	// zero field, gets the estimator's default (τ = 1 for every estimator, K = 100 for gr-mck).
@@ -87,7 +86,7 @@ func PaperConfig() Config {
 // Validate returns an error naming the first field that is out of range.
 func (c Config) Validate() error {
 	if len(c.Estimators) == 0 {
-		return fmt.Errorf("poly: no estimators (valid: %s)", strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", "))
+		return fmt.Errorf("poly: no estimators (valid: %s)", strings.Join(reinmax.Names(), ", "))
 	}
 	seen := make(map[string]bool)
 	for _, name := range c.Estimators {
@@ -155,18 +154,30 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// estimator builds the estimator name with its parameters from c.Params.
-func (c Config) estimator(name string) (reinmax.StraightThrough, error) {
-	valid := reinmax.Names(reinmax.StraightThroughFamily)
-	if !slices.Contains(valid, name) {
-		if _, err := reinmax.Lookup(name); err == nil {
-			return nil, fmt.Errorf("poly: %s is not a straight-through estimator (valid: %s)", name, strings.Join(valid, ", "))
-		}
-		return nil, fmt.Errorf("poly: unknown estimator %q (valid: %s)", name, strings.Join(valid, ", "))
+// estimator builds the estimator name with its parameters from c.Params: a reinmax.StraightThrough, or a
+// reinmax.ScoreFunction whose K evaluations divide the batch (each step then draws Batch/K examples of K samples, the
+// same Batch evaluations of the loss as the straight-through estimators).
+func (c Config) estimator(name string) (any, error) {
+	spec, err := reinmax.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("poly: unknown estimator %q (valid: %s)", name, strings.Join(reinmax.Names(), ", "))
 	}
-	est, err := reinmax.NewStraightThrough(name, c.Params[name])
+	if spec.Family == reinmax.StraightThroughFamily {
+		est, err := reinmax.NewStraightThrough(name, c.Params[name])
+		if err != nil {
+			return nil, fmt.Errorf("poly: %w", err)
+		}
+		return est, nil
+	}
+	if name == "exact" {
+		return nil, fmt.Errorf("poly: exact enumeration of 2^%d outcomes is not feasible; choose another estimator", c.L)
+	}
+	est, err := reinmax.NewScoreFunction(name, c.Params[name])
 	if err != nil {
 		return nil, fmt.Errorf("poly: %w", err)
+	}
+	if k := est.Evaluations(); c.Batch%k != 0 {
+		return nil, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", name, k, c.Batch)
 	}
 	return est, nil
 }

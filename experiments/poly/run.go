@@ -354,7 +354,7 @@ const (
 	sampleStream = 0x5eed     // the graph's random number generator
 )
 
-func newTrainer(backend compute.Backend, cfg Config, est reinmax.StraightThrough, obj Objective, seed int64) (*trainer, error) {
+func newTrainer(backend compute.Backend, cfg Config, est any, obj Objective, seed int64) (*trainer, error) {
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(seed*1_000_003 + sampleStream); err != nil {
 		return nil, fmt.Errorf("poly: %w", err)
@@ -380,17 +380,29 @@ func newTrainer(backend compute.Backend, cfg Config, est reinmax.StraightThrough
 	opt := optimizers.Adam().LearningRate(cfg.LR).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, g *graph.Graph) {
 		theta := thetaV.NodeValue(g)
-		logits := graph.BroadcastToDims(graph.InsertAxes(theta, 0), cfg.Batch, cfg.L, 2)
 		src := reinmax.ScopeSource(scope)
-		var hard *graph.Node
-		if sampleDrawsNoise[est.Name()] {
-			hard, _ = est.Sample(src, logits)
-		} else {
-			hard, _ = est.Given(src, logits, bernoulliOneHot(src, logits))
+		var loss *graph.Node
+		switch est := est.(type) {
+		case reinmax.StraightThrough:
+			logits := graph.BroadcastToDims(graph.InsertAxes(theta, 0), cfg.Batch, cfg.L, 2)
+			var hard *graph.Node
+			if sampleDrawsNoise[est.Name()] {
+				hard, _ = est.Sample(src, logits)
+			} else {
+				hard, _ = est.Given(src, logits, bernoulliOneHot(src, logits))
+			}
+			z := graph.Squeeze(graph.SliceAxis(hard, -1, graph.AxisElem(0)), -1) // (batch, L): 1 where category 0 was drawn
+			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets, cfg.Batch, cfg.L))
+			loss = graph.ReduceAllMean(power(graph.Abs(graph.Sub(z, c)), obj.P))
+		case reinmax.ScoreFunction:
+			// Batch/K examples of the L binary variables, z_l = 1 with probability σ(θ_l0 − θ_l1); K samples each.
+			k := est.Evaluations()
+			alpha := graph.Squeeze(graph.Sub(graph.SliceAxis(theta, -1, graph.AxisElem(0)), graph.SliceAxis(theta, -1, graph.AxisElem(1))), -1)
+			alpha = graph.BroadcastToDims(graph.InsertAxes(alpha, 0), cfg.Batch/k, cfg.L)
+			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets[:cfg.L], 1, 1, cfg.L))
+			f := func(z *graph.Node) *graph.Node { return graph.ReduceMean(power(graph.Abs(graph.Sub(z, c)), obj.P), -1) }
+			loss = graph.ReduceAllMean(est.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f))
 		}
-		z := graph.Squeeze(graph.SliceAxis(hard, -1, graph.AxisElem(0)), -1) // (batch, L): 1 where category 0 was drawn
-		c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets, cfg.Batch, cfg.L))
-		loss := graph.ReduceAllMean(power(graph.Abs(graph.Sub(z, c)), obj.P))
 		opt.UpdateGraph(scope, g, loss)
 		lossSumV.SetNodeValue(graph.Add(lossSumV.NodeValue(g), graph.ConvertDType(loss, dtypes.Float64)))
 	})

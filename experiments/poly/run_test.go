@@ -49,7 +49,7 @@ func TestConfigValidate(t *testing.T) {
 		{"batch = 0", func(c *Config) { c.Batch = 0 }, "batch = 0, want batch >= 1"},
 		{"steps = 0", func(c *Config) { c.Steps = 0 }, "steps = 0, want steps >= 1"},
 		{"unknown estimator", func(c *Config) { c.Estimators = []string{"st", "foo"} },
-			`unknown estimator "foo" (valid: ` + strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", ") + ")"},
+			`unknown estimator "foo" (valid: ` + strings.Join(reinmax.Names(), ", ") + ")"},
 		{"twice", func(c *Config) { c.Estimators = []string{"st", "st"} }, "listed twice"},
 		{"no estimators", func(c *Config) { c.Estimators = nil }, "no estimators"},
 		{"reinmax tau < 1", func(c *Config) { c.Params = map[string]reinmax.Params{"reinmax": {Tau: 0.5}} }, "tau = 0.5, want tau >= 1"},
@@ -214,5 +214,31 @@ func TestShardsMerge(t *testing.T) {
 	sums := Summarize(recs)
 	if len(sums) != 2 || sums[0].Seeds != 1 {
 		t.Errorf("summaries %+v, want one per estimator with 1 seed", sums)
+	}
+}
+
+// TestRunScoreFunction trains with estimators of the score-function family: each step draws Batch/K examples of K
+// samples, and the exact loss falls as it does with ReinMax.
+func TestRunScoreFunction(t *testing.T) {
+	for _, name := range []string{"rloo", "disarm"} {
+		cfg := small()
+		cfg.Estimators = []string{name}
+		res, err := Run(cfg, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		first, last := res.Records[0], res.Records[len(res.Records)-1]
+		if !(last.Gap < first.Gap/2) {
+			t.Errorf("%s: gap went from %v to %v after %d steps, want less than half", name, first.Gap, last.Gap, cfg.Steps)
+		}
+	}
+	cfg := small()
+	cfg.Estimators, cfg.Batch = []string{"relax"}, 64
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "multiple of K") {
+		t.Errorf("relax (K = 3) with batch 64: error %v, want one about the batch not being a multiple of K", err)
+	}
+	cfg.Estimators = []string{"exact"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "exact") {
+		t.Errorf("exact on L = %d: error %v", cfg.L, err)
 	}
 }
