@@ -22,7 +22,8 @@ func newBerVAECommand() *cobra.Command {
 		datasets, ks, estimators, seeds, shard, out string
 		steps, evalEvery, iwSamples, iwImages       int
 		trainSize                                   int
-		tau                                         float64
+		tau, lr                                     float64
+		optimizer                                   string
 		paper, fixed                                bool
 	)
 	cmd := &cobra.Command{
@@ -45,7 +46,7 @@ The default is small (MNIST, K=2, five estimators, 2,000 steps); --paper is the 
 K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test images).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s := bervae.Sweep{Steps: steps, EvalEvery: evalEvery, Tau: tau, IWSamples: iwSamples, IWImages: iwImages,
+			s := bervae.Sweep{Steps: steps, EvalEvery: evalEvery, Tau: tau, LR: lr, Optimizer: optimizer, IWSamples: iwSamples, IWImages: iwImages,
 				TrainSize: trainSize, Fixed: fixed, Dir: out}
 			changed := cmd.Flags().Changed
 			if paper {
@@ -77,8 +78,8 @@ K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test im
 			if !paper && steps < 1 {
 				return usagef("--steps %d: want at least 1", steps)
 			}
-			if evalEvery < 0 || iwSamples < 0 || iwImages < 0 || trainSize < 0 || tau < 0 {
-				return usagef("--eval-every, --iw-samples, --iw-images, --train-size and --tau must not be negative")
+			if evalEvery < 0 || iwSamples < 0 || iwImages < 0 || trainSize < 0 || tau < 0 || lr < 0 {
+				return usagef("--eval-every, --iw-samples, --iw-images, --train-size, --tau and --lr must not be negative")
 			}
 			if s.Shard, err = experiments.ParseShard(shard); err != nil {
 				return usageError{err}
@@ -110,6 +111,8 @@ K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test im
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol")
 	f.BoolVar(&fixed, "fixed-binarization", false, "binarise the training images once per run instead of every epoch")
 	f.Float64Var(&tau, "tau", 0, "temperature of straight-through estimators (default: the paper's)")
+	f.Float64Var(&lr, "lr", 0, "learning rate for every estimator (default: RAdam 3e-4 for straight-through, the RODEO protocol's Adam rate for score-function)")
+	f.StringVar(&optimizer, "optimizer", "", "adam or radam for every estimator (default: per family, as --lr)")
 	f.IntVar(&iwSamples, "iw-samples", 100, "samples of the importance-weighted test bound at the end (0: skip)")
 	f.IntVar(&iwImages, "iw-images", 1000, "test images of the importance-weighted bound (0: all)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all)")

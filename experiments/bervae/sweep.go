@@ -26,6 +26,8 @@ type Sweep struct {
 	Steps      int     // 0: the paper's 10⁶
 	EvalEvery  int     // 0: every epoch
 	Tau        float64 // 0: the paper's per-method temperature
+	Optimizer  string  // "": the paper's per-family optimiser (RAdam for straight-through, Adam for score-function)
+	LR         float64 // 0: the paper's per-family learning rate
 	IWSamples  int     // samples of the final importance-weighted test bound (0: none)
 	IWImages   int     // test images of the bound (0: all)
 	TrainSize  int
@@ -56,6 +58,12 @@ func (s Sweep) configs() ([]Config, error) {
 					}
 					if s.Tau > 0 {
 						c.Tau = s.Tau
+					}
+					if s.Optimizer != "" {
+						c.Optimizer = s.Optimizer
+					}
+					if s.LR > 0 {
+						c.LR = s.LR
 					}
 					if err := c.Validate(); err != nil {
 						return nil, err
