@@ -47,7 +47,10 @@ var (
 // exact curves for the estimators that have an oracle form, Monte Carlo for OrderMCEstimators). Run writes the
 // files named by the constants above into Dir, each one atomically.
 type Lab struct {
-	Problems   []ProblemSpec
+	Problems []ProblemSpec
+	// Custom are problems built elsewhere, measured like the built-in ones and after them (for example the
+	// categorical VAE's encoder gradient at a checkpoint, package catvae's EncoderProblem).
+	Custom     []Problem
 	Estimators []string  // registered straight-through estimators
 	Taus       []float64 // temperatures; a pair that the estimator rejects (ReinMax below 1) is skipped
 	K          int       // K of the estimators that have one (gr-mck); 0 selects the registry's default
@@ -67,13 +70,13 @@ type Summary struct {
 
 // job is one measurement of a Lab.
 type job struct {
-	problem *FuncProblem
+	problem Problem
 	est     Estimator
 }
 
 // plan builds the problems and estimators, or returns an error naming the bad input.
 func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err error) {
-	if len(l.Problems) == 0 {
+	if len(l.Problems)+len(l.Custom) == 0 {
 		return nil, nil, nil, errors.New("gradlab: no problem given")
 	}
 	if len(l.Estimators) == 0 {
@@ -96,7 +99,7 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 			return nil, nil, nil, fmt.Errorf("gradlab: temperature %v, want a finite tau > 0", t)
 		}
 	}
-	var problems []*FuncProblem
+	var problems []Problem
 	for _, s := range l.Problems {
 		p, err := s.New()
 		if err != nil {
@@ -107,6 +110,7 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 			orderFamily = &s
 		}
 	}
+	problems = append(problems, l.Custom...)
 	var ests []Estimator
 	for _, name := range l.Estimators {
 		spec, err := reinmax.Lookup(name)

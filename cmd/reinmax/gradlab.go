@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,6 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/experiments/catvae"
 	"github.com/f60e9205/reinmax/gradlab"
 	"github.com/f60e9205/reinmax/oracle"
 )
@@ -20,13 +24,13 @@ func init() {
 
 func newGradlabCommand() *cobra.Command {
 	var (
-		problem, estimators, taus, out string
-		draws, orderDraws, k           int
-		seed                           int64
-		order                          bool
+		problem, estimators, taus, out, ckpt string
+		draws, orderDraws, k                 int
+		seed                                 int64
+		order                                bool
 	)
 	cmd := &cobra.Command{
-		Use:   "gradlab [--problem NAME] [--estimators a,b,...] [--tau 1,1.5,2] [--draws N] [--seed S] [--out DIR]",
+		Use:   "gradlab [--problem NAME] [--estimators a,b,...] [--tau 1,1.5,2] [--draws N] [--seed S] [--out DIR] [--checkpoint FILE]",
 		Short: "Measure how good each estimator's gradient is against the exact gradient",
 		Long: `gradlab draws N gradient estimates per estimator and temperature on the real GoMLX path, for a problem
 whose exact gradient the oracle computes by enumeration, and reports the relative bias ||E[g] - g*||/||g*|| with a
@@ -38,7 +42,16 @@ Problems (--problem NAME or NAME:key=value,...; "all" runs the four with their d
   cubic      f(D) = (w'D)^3 + D'AD + b'D, one categorical  (keys L, C, seed)
   poly       polynomial programming (1/L) sum_l |D_l0 - 0.45|^p, L = 8, p = 3  (keys L, C, p, seed)
   net        f_h(D) = F(hD), F a fixed tanh network, L = 3, C = 3, h = 1  (keys L, C, h, hidden, seed)
+  vae8x4     the paper's gradient analysis: the encoder gradient of the categorical VAE 8x4 (C = 8, L = 4) at a
+             checkpoint, on the first M test images; loss = sum over the images of the BCE of the decoded code (no
+             KL), exact gradient by decoding all 8^4 = 4096 codes  (keys epochs = 1, train = 10000 training
+             images, images = M = 10, seed = 0; e.g. vae8x4:epochs=10,train=60000)
 A problem is refused when its C^L joint outcomes exceed the enumeration limit.
+
+The vae8x4 model is trained first, with ReinMax at the paper's 8x4 settings (Adam, lr 5e-4, tau 1.3, batch 100),
+into --checkpoint FILE (default DIR/checkpoints/NAME): a checkpoint with fewer epochs is trained further, one with
+as many or more is used as it is. With the defaults, training and the tables of the 4096 codes take about 20 s;
+then each row takes about 30-60 s per 10,000 draws on 2 cores (try --draws 10000 --tau 0.5,1,1.3).
 
 With a net problem, gradlab also runs the order-of-accuracy study at tau = 1: the exact relative bias of st,
 reinmax and gst on f_h for h from 2^-12 to 1, with the slope of log bias against log h fitted on [2^-10, 2^-6]
@@ -65,7 +78,19 @@ The default run takes about a minute on 2 cores.`,
 			if k < 0 {
 				return usagef("--k %d: want k >= 1", k)
 			}
-			if strings.TrimSpace(problem) == "all" {
+			var vae *catvae.EncoderSpec
+			if strings.HasPrefix(strings.TrimSpace(problem), catvae.EncoderPrefix) {
+				spec, err := catvae.ParseEncoderSpec(problem)
+				if err == nil {
+					err = spec.Validate()
+				}
+				if err != nil {
+					return usageError{err}
+				}
+				vae = &spec
+			} else if ckpt != "" {
+				return usagef("--checkpoint %s: only a vae problem has a checkpoint", ckpt)
+			} else if strings.TrimSpace(problem) == "all" {
 				for _, n := range gradlab.ProblemNames() {
 					lab.Problems = append(lab.Problems, gradlab.ProblemSpec{Name: n})
 				}
@@ -88,7 +113,12 @@ The default run takes about a minute on 2 cores.`,
 					return usagef("--tau %v: want tau > 0", t)
 				}
 			}
-			if err := lab.Validate(); err != nil {
+			check := lab
+			if vae != nil {
+				// The VAE's problem exists only after training: check the other settings now, on a stand-in.
+				check.Problems = []gradlab.ProblemSpec{{Name: "quadratic"}}
+			}
+			if err := check.Validate(); err != nil {
 				if errors.Is(err, oracle.ErrTooManyOutcomes) {
 					return usagef("%v", err)
 				}
@@ -97,6 +127,16 @@ The default run takes about a minute on 2 cores.`,
 			backend, err := compute.New()
 			if err != nil {
 				return err
+			}
+			if vae != nil {
+				p, err := buildEncoderProblem(cmd, *vae, backend, ckpt, out)
+				if err != nil {
+					return err
+				}
+				lab.Custom = []gradlab.Problem{p}
+				if lab.Config.Batch == 0 {
+					lab.Config.Batch = max(1, encoderRows/p.Images()) // bounds the memory of one execution
+				}
 			}
 			reporter, finish := newProgress(cmd)
 			sum, err := lab.Run(backend, reporter)
@@ -114,7 +154,7 @@ The default run takes about a minute on 2 cores.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&problem, "problem", "all", "problem NAME or NAME:key=value,... (quadratic, cubic, poly, net) or all")
+	f.StringVar(&problem, "problem", "all", "problem NAME or NAME:key=value,... (quadratic, cubic, poly, net, vae8x4) or all (the first four)")
 	f.StringVar(&estimators, "estimators", "st,reinmax,gst-1.0,stgs,gr-mck", "straight-through estimators, comma-separated (see reinmax list)")
 	f.StringVar(&taus, "tau", "1,1.5,2", "temperatures, comma-separated; reinmax skips tau < 1")
 	f.IntVar(&draws, "draws", 50000, "gradient estimates per problem, estimator and tau (at least 2)")
@@ -123,7 +163,50 @@ The default run takes about a minute on 2 cores.`,
 	f.BoolVar(&order, "order", true, "run the order-of-accuracy study when a net problem is selected")
 	f.IntVar(&orderDraws, "order-draws", 400000, "draws per Monte-Carlo point of the order-of-accuracy study")
 	f.StringVar(&out, "out", "runs/gradlab", "output folder")
+	f.StringVar(&ckpt, "checkpoint", "", "vae8x4: the model's checkpoint, trained into (default DIR/checkpoints/NAME), or used as it is when it holds the epochs asked for")
 	return cmd
+}
+
+// encoderRows is the number of decoder rows (draws × images) of one graph execution on a vae problem.
+const encoderRows = 2048
+
+// buildEncoderProblem trains (or resumes, or loads) the categorical VAE of spec, with progress on the command's
+// standard error, and returns its encoder problem. The checkpoint is ckpt, by default a file named after the
+// training run in DIR/checkpoints.
+func buildEncoderProblem(cmd *cobra.Command, spec catvae.EncoderSpec, backend compute.Backend, ckpt, out string) (*catvae.EncoderProblem, error) {
+	train, err := mnist.Load(mnist.MNIST, mnist.Train)
+	if err != nil {
+		return nil, err
+	}
+	test, err := mnist.Load(mnist.MNIST, mnist.Test)
+	if err != nil {
+		return nil, err
+	}
+	if ckpt == "" {
+		ckpt = filepath.Join(out, "checkpoints", spec.CheckpointFile())
+	}
+	if err := os.MkdirAll(filepath.Dir(ckpt), 0o755); err != nil {
+		return nil, err
+	}
+	cfg, err := spec.TrainConfig()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	steps := cfg.Epochs * (min(cfg.TrainSize, train.N) / cfg.Batch)
+	reporter, finish := newProgress(cmd)
+	p, err := spec.Build(catvae.Data{Train: train, Test: test}, catvae.Options{
+		Backend: backend, Checkpoint: ckpt, Total: steps,
+		Reporter: func(pr experiments.Progress) {
+			pr.Run = "training " + pr.Run
+			reporter(pr)
+		},
+	})
+	finish()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "reinmax: gradlab: %s: model in %s\n", p.Name(), ckpt)
+	return p, nil
 }
 
 // gradlabEstimators parses the --estimators list: registered straight-through estimators. A score-function
