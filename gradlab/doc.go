@@ -23,9 +23,9 @@
 // ProblemSpec names the built-in problems: a single categorical with a quadratic or a cubic loss, polynomial
 // programming with a small number of variables, and the family f_h(D) = F(h·D) with F a small fixed tanh network,
 // on which the relative bias of straight-through falls like O(h) and that of ReinMax at τ = 1 like O(h²) (Order,
-// FitSlope). A problem defined elsewhere implements the Problem interface: the categorical VAE, for example, can
-// expose its encoder logits at a checkpoint, its decoder loss per draw as a graph function, and the exact encoder
-// gradient it computes by enumerating the C^L codes of each image.
+// FitSlope). A problem defined elsewhere implements the Problem interface: the categorical VAE's
+// catvae.EncoderProblem exposes its encoder logits at a checkpoint, its decoder loss per draw as a graph function,
+// and the exact encoder gradient it computes by enumerating the C^L codes of each image (the paper's analysis).
 //
 // # Estimators
 //
