@@ -1,0 +1,96 @@
+package listops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/f60e9205/reinmax"
+)
+
+// Config is one training run. DefaultConfig and PaperConfig fill it.
+type Config struct {
+	Estimator string  // a straight-through estimator of the registry
+	Tau       float64 // temperature; 0 selects PaperTau's value for the estimator
+	K         int     // GR-MCK's Gumbel samples; 0 selects its default (100)
+	Hidden    int     // H: word embedding, leaf LSTM and tree-LSTM size, >= 1 (paper: 300)
+	Dropout   float64 // dropout rate on the embeddings and in the classifier, in [0, 1) (paper: 0.5)
+	Optimizer string  // "adam" or "radam" (paper: radam)
+	LR        float64 // initial learning rate, > 0 (paper: 7e-4)
+	// Plateau halves the learning rate when the validation accuracy has not improved for Patience epochs
+	// (ReduceLROnPlateau, mode max, factor 0.5); 0 disables it. The reference validates twice per epoch with
+	// patience 4, which is 2 epochs here, where we validate once per epoch.
+	Patience  int
+	Batch     int   // expressions per training step, >= 1 (paper: 16)
+	Epochs    int   // passes over the training set, >= 1 (paper: 20)
+	Seed      int64 // seeds initialisation, sampling, dropout and shuffling
+	TrainSize int   // training expressions used: the first TrainSize of Data.Train, >= 1
+	TestSize  int   // official test expressions used: the first TestSize of Data.Test; 0: all of them
+}
+
+// PaperTau is the temperature of each estimator in the paper's ListOps runs, where a published command gives one:
+// ReinMax 1.1 (the ReinMax README command); GR-MCK and GST-1.0 0.1 (the ListOps examples of the GST repository,
+// which the paper's baselines run). ST, STGS, GST-p and Gumbel-Softmax have no published ListOps temperature: they
+// take 1.
+var PaperTau = map[string]float64{
+	"reinmax": 1.1, "gr-mck": 0.1, "gst-1.0": 0.1, "gst-p": 0.1, "st": 1, "stgs": 1, "gumbel-softmax": 1,
+}
+
+// PaperEstimators are the estimators of the paper's ListOps table, in its order.
+var PaperEstimators = []string{"reinmax", "stgs", "gr-mck", "gst-1.0", "st"}
+
+// PaperConfig returns the paper's settings for an estimator: hidden size 300, dropout 0.5, batch 16, 20 epochs,
+// RAdam with learning rate 7e-4 halved on a validation plateau, the estimator's PaperTau, and the reference
+// amount of training data (TrainSize 90,000: the size of the published training split, which is not available;
+// we generate as many expressions instead).
+func PaperConfig(estimator string) (Config, error) {
+	c := Config{
+		Estimator: estimator, Tau: tauFor(estimator), Hidden: 300, Dropout: 0.5, Optimizer: "radam", LR: 7e-4,
+		Patience: 2, Batch: 16, Epochs: 20, TrainSize: 90_000,
+	}
+	return c, c.Validate()
+}
+
+// DefaultConfig returns the settings sized for a shared 2-core machine (about 8 minutes per run): the paper's
+// model and optimiser with hidden size 32, no dropout, batch 64, learning rate 5e-3, 5,000 training expressions
+// and 3 epochs (docs/listops has the measurements behind them and how accuracy moves with hidden size and
+// training data).
+func DefaultConfig(estimator string) (Config, error) {
+	c := Config{
+		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "radam", LR: 5e-3,
+		Patience: 2, Batch: 64, Epochs: 3, TrainSize: 5_000,
+	}
+	return c, c.Validate()
+}
+
+func tauFor(estimator string) float64 {
+	return PaperTau[estimator] // 0 (the estimator's default) when unknown
+}
+
+// Validate returns an error naming the first field out of range.
+func (c Config) Validate() error {
+	switch {
+	case c.Hidden < 1:
+		return fmt.Errorf("listops: hidden size = %d, want >= 1", c.Hidden)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("listops: dropout = %v, want 0 <= dropout < 1", c.Dropout)
+	case c.Optimizer != "adam" && c.Optimizer != "radam":
+		return fmt.Errorf("listops: optimizer %q, want adam or radam", c.Optimizer)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("listops: learning rate = %v, want a finite value > 0", c.LR)
+	case c.Patience < 0:
+		return fmt.Errorf("listops: patience = %d, want >= 0", c.Patience)
+	case c.Batch < 1:
+		return fmt.Errorf("listops: batch = %d, want >= 1", c.Batch)
+	case c.Epochs < 1:
+		return fmt.Errorf("listops: epochs = %d, want >= 1", c.Epochs)
+	case c.TrainSize < 1:
+		return fmt.Errorf("listops: train size = %d, want >= 1", c.TrainSize)
+	case c.TestSize < 0:
+		return fmt.Errorf("listops: test size = %d, want >= 0 (0: the whole official split)", c.TestSize)
+	}
+	_, err := reinmax.NewStraightThrough(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	return err
+}
+
+// Name is the run's model size and data in a short form, e.g. "h64 n20000".
+func (c Config) Name() string { return fmt.Sprintf("h%d n%d", c.Hidden, c.TrainSize) }

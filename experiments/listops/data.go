@@ -1,0 +1,123 @@
+package listops
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/f60e9205/reinmax/data/listops"
+)
+
+// Data holds the expressions a run trains, validates and tests on.
+type Data struct {
+	Train []listops.Example // generated; a run uses the first Config.TrainSize
+	Valid []listops.Example // generated, disjoint from Train and Test
+	Test  []listops.Example // the official test split, sequences under listops.MaxTokens tokens only
+	// TestRows is the number of rows of the official split before the length filter.
+	TestRows int
+}
+
+// DataSpec says which data LoadData builds.
+type DataSpec struct {
+	Dir       string // the shared data folder; "" finds it (listops.DataDir)
+	TrainSize int    // generated training expressions
+	ValidSize int    // generated validation expressions
+	Seed      uint64 // the generator's seed
+}
+
+// LoadData reads the official test split (checksummed) and keeps its sequences under listops.MaxTokens tokens, as
+// the reference does, then generates ValidSize+TrainSize unique expressions with the reference grammar, excluding
+// every test expression: the first ValidSize are the validation set and the rest the training set. The validation
+// set therefore does not depend on TrainSize, and the training set of a smaller TrainSize is a prefix of a larger
+// one.
+func LoadData(spec DataSpec) (Data, error) {
+	if spec.TrainSize < 1 || spec.ValidSize < 1 {
+		return Data{}, fmt.Errorf("listops: data: train size %d, validation size %d, want >= 1", spec.TrainSize, spec.ValidSize)
+	}
+	all, err := listops.LoadTest(spec.Dir)
+	if err != nil {
+		return Data{}, err
+	}
+	test := listops.ShorterThan(all, listops.MaxTokens)
+	gen := listops.Generator{Exclude: listops.Keys(all)}
+	ex, err := gen.Generate(spec.ValidSize+spec.TrainSize, spec.Seed)
+	if err != nil {
+		return Data{}, err
+	}
+	return Data{Train: ex[spec.ValidSize:], Valid: ex[:spec.ValidSize:spec.ValidSize], Test: test, TestRows: len(all)}, nil
+}
+
+// bucketStep is the granularity of the padded widths: a batch of sequences of up to n tokens is padded to n rounded
+// up to a multiple of bucketStep, so that padding stays small and the number of compiled graphs (one per width)
+// stays at most ⌈(MaxTokens−1)/bucketStep⌉ = 13.
+const bucketStep = 8
+
+// maxWidth is the longest sequence of the reference's data (fewer than listops.MaxTokens tokens).
+const maxWidth = listops.MaxTokens - 1
+
+// width returns the padded width of a sequence of n tokens: n rounded up to a multiple of bucketStep, but never
+// beyond maxWidth for a sequence that fits in it. It is at least 2 (the model needs one merge).
+func width(n int) int {
+	w := (n + bucketStep - 1) / bucketStep * bucketStep
+	if n <= maxWidth && w > maxWidth {
+		w = maxWidth
+	}
+	return max(w, 2)
+}
+
+// batch is a list of examples that share a padded width.
+type batch struct {
+	width int
+	idx   []int // indices into the example set, at most the batch size
+}
+
+// batches deals the examples, in the given order, into batches of up to size examples of the same width: each
+// width's examples are cut into consecutive batches, and the batches of all widths are then listed in a random order
+// drawn from rng (nil: by width, then in order).
+func batches(ex []listops.Example, order []int, size int, rng *rand.Rand) []batch {
+	byWidth := map[int][]int{}
+	for _, i := range order {
+		w := width(len(ex[i].Tokens))
+		byWidth[w] = append(byWidth[w], i)
+	}
+	var out []batch
+	for w := 2; w <= maxWidth || len(byWidth) > 0; w++ {
+		idx, ok := byWidth[w]
+		if !ok {
+			continue
+		}
+		delete(byWidth, w)
+		for lo := 0; lo < len(idx); lo += size {
+			out = append(out, batch{width: w, idx: idx[lo:min(lo+size, len(idx))]})
+		}
+	}
+	if rng != nil {
+		rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	}
+	return out
+}
+
+// tensors returns the inputs of a step for batch b padded to size rows: token ids (size, width) int32, lengths
+// (size) int32, labels (size) int32 and weights (size) float32, 1 for the examples of b and 0 for the rows that fill
+// a partial batch (copies of its first example).
+func (b batch) tensors(ex []listops.Example, size int) []any {
+	rows := make([]listops.Example, size)
+	weights := make([]float32, size)
+	labels := make([]int32, size)
+	for r := range size {
+		i := b.idx[0]
+		if r < len(b.idx) {
+			i, weights[r] = b.idx[r], 1
+		}
+		rows[r] = ex[i]
+		labels[r] = int32(ex[i].Label)
+	}
+	ids, lengths := listops.PadIDs(rows, b.width)
+	return []any{
+		tensors.FromFlatDataAndDimensions(ids, size, b.width),
+		tensors.FromFlatDataAndDimensions(lengths, size),
+		tensors.FromFlatDataAndDimensions(labels, size),
+		tensors.FromFlatDataAndDimensions(weights, size),
+	}
+}

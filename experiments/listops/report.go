@@ -1,0 +1,305 @@
+package listops
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/f60e9205/reinmax/plots"
+	"github.com/f60e9205/reinmax/results"
+)
+
+// The test accuracy (%) the authors report for ListOps (their slides; DESIGN.md): hidden size 300, the full
+// training split, 20 epochs. Only ReinMax's standard deviation is given.
+var (
+	paperAcc    = map[string]float64{"reinmax": 68.07, "stgs": 67.30, "gr-mck": 66.53, "gst-1.0": 66.30, "st": 66.26}
+	paperAccStd = map[string]float64{"reinmax": 1.18}
+)
+
+// Summary is the final epoch of the finished runs of one estimator on one configuration, over seeds.
+type Summary struct {
+	Hidden, TrainSize, Epochs int
+	Estimator                 string
+	Seeds                     int
+	TestAcc, TestAccStd       float64 // percent
+	ValidAcc, ValidAccStd     float64 // percent, after the last epoch
+	TrainLoss                 float64 // mean cross-entropy of the last epoch's training steps
+	TreeF1                    float64 // mean over seeds of the test TreeF1
+	TestN                     int     // test expressions
+	SecondsPerEpoch           float64
+	Paper, PaperStd           float64 // the paper's test accuracy (percent), NaN when it reports none
+}
+
+// Config is the summary's configuration in short form, e.g. "h64 n20000 4ep".
+func (s Summary) Config() string {
+	return fmt.Sprintf("h%d n%d %dep", s.Hidden, s.TrainSize, s.Epochs)
+}
+
+// Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
+func Summarize(recs []Epoch) []Summary {
+	type key struct {
+		hidden, size, epochs int
+		est                  string
+	}
+	var order []key
+	finals := map[key][]Epoch{}
+	secs := map[key][]float64{}
+	for _, r := range results.Complete(recs) {
+		k := key{r.Hidden, r.TrainSize, r.Epochs, r.Estimator}
+		secs[k] = append(secs[k], r.Seconds)
+		if !r.Final() || r.Test == nil {
+			continue
+		}
+		if _, ok := finals[k]; !ok {
+			order = append(order, k)
+		}
+		finals[k] = append(finals[k], r)
+	}
+	var out []Summary
+	for _, k := range order {
+		rs := finals[k]
+		var test, valid, loss, f1 []float64
+		for _, r := range rs {
+			test = append(test, 100*r.Test.Acc)
+			valid = append(valid, 100*r.ValidAcc)
+			loss = append(loss, r.TrainLoss)
+			f1 = append(f1, r.Test.TreeF1)
+		}
+		s := Summary{Hidden: k.hidden, TrainSize: k.size, Epochs: k.epochs, Estimator: k.est, Seeds: len(rs),
+			TestN: rs[0].Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
+		s.TestAcc, s.TestAccStd = meanStd(test)
+		s.ValidAcc, s.ValidAccStd = meanStd(valid)
+		s.TrainLoss = stat.Mean(loss, nil)
+		s.TreeF1 = stat.Mean(f1, nil)
+		s.SecondsPerEpoch = stat.Mean(secs[k], nil)
+		if v, ok := paperAcc[k.est]; ok {
+			s.Paper = v
+		}
+		if v, ok := paperAccStd[k.est]; ok {
+			s.PaperStd = v
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// meanStd returns the mean and the sample standard deviation (0 for one value).
+func meanStd(x []float64) (mean, std float64) {
+	if len(x) < 2 {
+		return stat.Mean(x, nil), 0
+	}
+	return stat.MeanStdDev(x, nil)
+}
+
+// Report reads the results and baselines of dir and writes its summary.csv, table.md and learning curves.
+func Report(dir string) error {
+	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return err
+	}
+	base, err := readBaselines(filepath.Join(dir, BaselinesFile))
+	if err != nil {
+		return err
+	}
+	sums := Summarize(recs)
+	header := []string{"hidden", "train_size", "epochs", "estimator", "seeds", "test_acc_mean", "test_acc_std",
+		"valid_acc_mean", "valid_acc_std", "train_loss", "test_tree_f1", "test_n", "seconds_per_epoch",
+		"paper_test_acc", "paper_test_acc_std"}
+	var rows [][]string
+	for _, s := range sums {
+		rows = append(rows, []string{strconv.Itoa(s.Hidden), strconv.Itoa(s.TrainSize), strconv.Itoa(s.Epochs),
+			s.Estimator, strconv.Itoa(s.Seeds), num(s.TestAcc), num(s.TestAccStd), num(s.ValidAcc), num(s.ValidAccStd),
+			num(s.TrainLoss), num(s.TreeF1), strconv.Itoa(s.TestN), num(s.SecondsPerEpoch), num(s.Paper), num(s.PaperStd)})
+	}
+	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
+		return err
+	}
+	if err := results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error {
+		return writeTable(w, sums, base)
+	}); err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	return curves(results.Complete(recs)).Save(filepath.Join(dir, CurvesFile))
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'f', 4, 64)
+}
+
+// writeTable writes the test accuracy in the layout of the paper's Table 1 (one row per estimator, one column per
+// configuration, the paper's number in the last), then the baselines, then the agreement of the induced trees with
+// the gold trees.
+func writeTable(w io.Writer, sums []Summary, base []Baselines) error {
+	var configs, ests []string
+	cell := map[[2]string]Summary{}
+	testN := 0
+	for _, s := range sums {
+		if !slices.Contains(configs, s.Config()) {
+			configs = append(configs, s.Config())
+		}
+		if !slices.Contains(ests, s.Estimator) {
+			ests = append(ests, s.Estimator)
+		}
+		cell[[2]string{s.Estimator, s.Config()}] = s
+		testN = s.TestN
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ListOps test accuracy (%%) on the official test split (%d expressions under 100 tokens), greedy "+
+		"parsing after the final epoch, mean ± std over seeds (seeds in brackets). Columns: hidden size h, generated "+
+		"training expressions n, epochs.\n\n", testN)
+	fmt.Fprintf(&b, "| estimator | %s | paper (h300, 20 ep) |\n", strings.Join(configs, " | "))
+	fmt.Fprintf(&b, "|---|%s---|\n", strings.Repeat("---|", len(configs)))
+	row := func(name string, val func(c string) string, paper string) {
+		parts := make([]string, len(configs))
+		for i, c := range configs {
+			parts[i] = val(c)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", name, strings.Join(parts, " | "), paper)
+	}
+	for _, e := range ests {
+		paper := ""
+		if v, ok := paperAcc[e]; ok {
+			paper = fmt.Sprintf("%.2f", v)
+			if sd, ok := paperAccStd[e]; ok {
+				paper += fmt.Sprintf(" ± %.2f", sd)
+			}
+		}
+		row(e, func(c string) string {
+			s, ok := cell[[2]string{e, c}]
+			if !ok {
+				return ""
+			}
+			return fmt.Sprintf("%.2f ± %.2f (%d)", s.TestAcc, s.TestAccStd, s.Seeds)
+		}, paper)
+	}
+	baseFor := func(c string) (Baselines, bool) {
+		var s Summary
+		for _, x := range sums {
+			if x.Config() == c {
+				s = x
+				break
+			}
+		}
+		for _, bl := range base {
+			if bl.TrainSize == s.TrainSize {
+				return bl, true
+			}
+		}
+		return Baselines{}, false
+	}
+	row("majority class", func(c string) string {
+		bl, ok := baseFor(c)
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf("%.2f", 100*bl.MajorityTestAcc)
+	}, "")
+	row("bag of tokens (logistic regression)", func(c string) string {
+		bl, ok := baseFor(c)
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf("%.2f", 100*bl.BagTestAcc)
+	}, "")
+
+	fmt.Fprintf(&b, "\nAgreement of the induced trees with the gold trees on the test split (fraction of the gold tree's "+
+		"non-trivial spans found, mean over expressions and seeds):\n\n")
+	fmt.Fprintf(&b, "| estimator | %s |\n", strings.Join(configs, " | "))
+	fmt.Fprintf(&b, "|---|%s\n", strings.Repeat("---|", len(configs)))
+	f1row := func(name string, val func(c string) string) {
+		parts := make([]string, len(configs))
+		for i, c := range configs {
+			parts[i] = val(c)
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", name, strings.Join(parts, " | "))
+	}
+	for _, e := range ests {
+		f1row(e, func(c string) string {
+			if s, ok := cell[[2]string{e, c}]; ok {
+				return fmt.Sprintf("%.3f", s.TreeF1)
+			}
+			return ""
+		})
+	}
+	f1row("left-branching tree", func(c string) string {
+		if bl, ok := baseFor(c); ok {
+			return fmt.Sprintf("%.3f", bl.LeftF1)
+		}
+		return ""
+	})
+	f1row("right-branching tree", func(c string) string {
+		if bl, ok := baseFor(c); ok {
+			return fmt.Sprintf("%.3f", bl.RightF1)
+		}
+		return ""
+	})
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// curves returns the learning curves of the records: for every configuration, the validation accuracy and the
+// training loss per epoch, each estimator's mean over seeds.
+func curves(recs []Epoch) plots.Figure {
+	type cfg struct{ hidden, size, epochs int }
+	var order []cfg
+	acc, loss := map[cfg]*plots.Mean{}, map[cfg]*plots.Mean{}
+	for _, r := range recs {
+		k := cfg{r.Hidden, r.TrainSize, r.Epochs}
+		if _, ok := acc[k]; !ok {
+			order = append(order, k)
+			acc[k], loss[k] = &plots.Mean{}, &plots.Mean{}
+		}
+		acc[k].Add(r.Estimator, float64(r.Epoch), 100*r.ValidAcc)
+		loss[k].Add(r.Estimator, float64(r.Epoch), r.TrainLoss)
+	}
+	var f plots.Figure
+	f.Cols = 2
+	for _, k := range order {
+		title := fmt.Sprintf("ListOps h%d n%d", k.hidden, k.size)
+		f.Panels = append(f.Panels,
+			plots.Panel{Title: title, XLabel: "epoch", YLabel: "validation accuracy (%)", Series: acc[k].Series()},
+			plots.Panel{Title: title, XLabel: "epoch", YLabel: "training cross-entropy", Series: loss[k].Series()})
+	}
+	return f
+}
+
+// Merge combines the output folders of a sweep's shards into dst (results and baselines) and writes its summary.
+func Merge(dst string, srcs ...string) error {
+	if _, err := results.Merge[Epoch](dst, ResultsFile, srcs...); err != nil {
+		return err
+	}
+	var all []Baselines
+	for _, dir := range srcs {
+		bs, err := readBaselines(filepath.Join(dir, BaselinesFile))
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			if !slices.ContainsFunc(all, func(a Baselines) bool { return a.TrainSize == b.TrainSize }) {
+				all = append(all, b)
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b Baselines) int { return a.TrainSize - b.TrainSize })
+	if err := results.WriteFile(filepath.Join(dst, BaselinesFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}); err != nil {
+		return err
+	}
+	return Report(dst)
+}

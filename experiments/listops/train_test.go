@@ -1,0 +1,246 @@
+package listops
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/f60e9205/reinmax/data/listops"
+)
+
+// tinyData returns generated expressions of at most 8 tokens (one padded width, so one compiled graph per step
+// function): 64 to train on, 32 to validate and 32 standing in for the test split.
+func tinyData(t *testing.T) Data {
+	t.Helper()
+	ex, err := listops.Generator{MaxArgs: 3, MaxTokens: 9}.Generate(128, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Data{Train: ex[:64], Valid: ex[64:96], Test: ex[96:], TestRows: 32}
+}
+
+func tinyConfig(t *testing.T, est string) Config {
+	t.Helper()
+	c, err := DefaultConfig(est)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Hidden, c.TrainSize, c.Batch, c.Epochs, c.LR, c.Dropout = 16, 64, 16, 3, 1e-2, 0.2
+	return c
+}
+
+func TestTrainingReducesLoss(t *testing.T) {
+	cfg := tinyConfig(t, "reinmax")
+	// Adam: RAdam's first steps are plain momentum, too small for a test of a few steps.
+	cfg.Epochs, cfg.Batch, cfg.Optimizer, cfg.Dropout = 6, 8, "adam", 0
+	recs, err := Run(cfg, tinyData(t), Options{Backend: testBackend(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 6 || recs[5].Test == nil || recs[4].Test != nil {
+		t.Fatalf("records %+v: want 6 epochs, a test result on the last only", recs)
+	}
+	for _, r := range recs {
+		t.Logf("epoch %d: training loss %.4f accuracy %.3f, validation accuracy %.3f", r.Epoch, r.TrainLoss, r.TrainAcc, r.ValidAcc)
+	}
+	// Chance level is ln 10 = 2.303; 48 steps at lr 1e-2 on 64 expressions fit them well below it.
+	first, last := recs[0].TrainLoss, recs[5].TrainLoss
+	if !(last < first-0.1) {
+		t.Errorf("training loss went from %v to %v, want a fall of at least 0.1", first, last)
+	}
+	if r := recs[5].Test; !(r.N == 32 && r.Acc >= 0 && r.Acc <= 1 && r.TreeF1 >= 0 && r.TreeF1 <= 1) {
+		t.Errorf("test result %+v out of range", *r)
+	}
+}
+
+// TestResumeEqualsUninterrupted stops a run after the record of epoch 2 was written but before its checkpoint,
+// as a crash would, and checks that resuming reproduces the uninterrupted run's numbers exactly.
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	data := tinyData(t)
+	cfg := tinyConfig(t, "reinmax")
+	cfg.Patience = 1 // exercise the learning-rate schedule's state across the checkpoint
+	backend := testBackend(t)
+	want, err := Run(cfg, data, Options{Backend: backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	crash := errors.New("crash")
+	var got []Epoch
+	_, err = Run(cfg, data, Options{Backend: backend, Checkpoint: ckpt, OnEpoch: func(e Epoch) error {
+		got = append(got, e)
+		if e.Epoch == 2 {
+			return crash
+		}
+		return nil
+	}})
+	if !errors.Is(err, crash) {
+		t.Fatalf("interrupted run: error %v", err)
+	}
+	resumed, err := Run(cfg, data, Options{Backend: backend, Checkpoint: ckpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resumed) != 2 || resumed[0].Epoch != 2 {
+		t.Fatalf("resumed run gave %d epochs starting at %d, want epochs 2 and 3", len(resumed), resumed[0].Epoch)
+	}
+	for i, r := range append(got[:1], resumed...) {
+		w := want[i]
+		r.Seconds, w.Seconds = 0, 0
+		rt, wt := r.Test, w.Test
+		r.Test, w.Test = nil, nil
+		if r != w || (rt == nil) != (wt == nil) || (rt != nil && *rt != *wt) {
+			t.Errorf("epoch %d: resumed %+v %+v, uninterrupted %+v %+v", w.Epoch, r, rt, w, wt)
+		}
+	}
+}
+
+func TestPlateau(t *testing.T) {
+	// ReduceLROnPlateau (mode max, threshold 1e-4 relative, patience 2): the rate halves at the third epoch
+	// without improvement, and the count restarts.
+	st := state{BestValid: -1}
+	var halved []int
+	for epoch, acc := range []float64{0.20, 0.30, 0.30, 0.29, 0.30001, 0.31, 0.2, 0.2, 0.2, 0.2} {
+		st = plateau(st, epoch+1, acc, 2)
+		if st.BadEpochs < 0 {
+			halved = append(halved, epoch+1)
+			st.BadEpochs = 0
+		}
+	}
+	if want := []int{5, 9}; !slices.Equal(halved, want) || st.BestValid != 0.31 || st.Epoch != 10 {
+		t.Errorf("halved after epochs %v (state %+v), want %v", halved, st, want)
+	}
+	if st := plateau(state{BestValid: 0.5, BadEpochs: 7}, 3, 0.1, 0); st.BadEpochs != 8 {
+		t.Errorf("patience 0 must never halve: state %+v", st)
+	}
+}
+
+func TestWidthsAndBatches(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{{1, 8}, {4, 8}, {8, 8}, {9, 16}, {96, 96}, {97, 99}, {99, 99}, {100, 104}} {
+		if got := width(tc.n); got != tc.want {
+			t.Errorf("width(%d) = %d, want %d", tc.n, got, tc.want)
+		}
+	}
+	ex, err := listops.Generator{}.Generate(300, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := make([]int, len(ex))
+	for i := range order {
+		order[i] = len(ex) - 1 - i
+	}
+	seen := map[int]int{}
+	for _, b := range batches(ex, order, 16, nil) {
+		if len(b.idx) == 0 || len(b.idx) > 16 {
+			t.Fatalf("batch of %d examples, want 1..16", len(b.idx))
+		}
+		for _, i := range b.idx {
+			seen[i]++
+			if width(len(ex[i].Tokens)) != b.width {
+				t.Errorf("example of %d tokens in a batch of width %d", len(ex[i].Tokens), b.width)
+			}
+		}
+		in := b.tensors(ex, 16)
+		weights := in[3]
+		var sum float64
+		for _, w := range tensorsFloat(t, weights) {
+			sum += float64(w)
+		}
+		if int(sum) != len(b.idx) {
+			t.Errorf("weights sum to %v for a batch of %d examples", sum, len(b.idx))
+		}
+	}
+	if len(seen) != len(ex) {
+		t.Errorf("%d of %d examples in a batch", len(seen), len(ex))
+	}
+	for i, k := range seen {
+		if k != 1 {
+			t.Errorf("example %d in %d batches", i, k)
+		}
+	}
+}
+
+func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
+	data := tinyData(t)
+	dir := t.TempDir()
+	s := Sweep{Estimators: []string{"st", "reinmax"}, Seeds: []int64{0}, Hiddens: []int{8}, TrainSizes: []int{32},
+		Epochs: 1, Batch: 16, Dir: dir}
+	if err := s.Run(data, testBackend(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ResultsFile, SummaryFile, TableFile, BaselinesFile, CurvesFile + ".png", CurvesFile + ".svg",
+		filepath.Join(TreesDir, "h8_n32_reinmax_seed=0.txt")} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err := s.Run(data, testBackend(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if string(before) != string(after) {
+		t.Error("a second run of the same sweep trained again instead of skipping finished runs")
+	}
+	table, _ := os.ReadFile(filepath.Join(dir, TableFile))
+	for _, want := range []string{"| reinmax |", "68.07 ± 1.18", "majority class", "bag of tokens", "left-branching"} {
+		if !strings.Contains(string(table), want) {
+			t.Errorf("table.md lacks %q:\n%s", want, table)
+		}
+	}
+	trees, _ := os.ReadFile(filepath.Join(dir, TreesDir, "h8_n32_reinmax_seed=0.txt"))
+	if !strings.Contains(string(trees), "gold") || !strings.Contains(string(trees), "induced") {
+		t.Errorf("trees file lacks the gold and induced trees:\n%s", trees)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good, err := DefaultConfig("reinmax")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Hidden = 0 }, "hidden"},
+		{func(c *Config) { c.Dropout = 1 }, "dropout"},
+		{func(c *Config) { c.Optimizer = "sgd" }, "optimizer"},
+		{func(c *Config) { c.LR = math.NaN() }, "learning rate"},
+		{func(c *Config) { c.Batch = 0 }, "batch"},
+		{func(c *Config) { c.Epochs = 0 }, "epochs"},
+		{func(c *Config) { c.TrainSize = 0 }, "train size"},
+		{func(c *Config) { c.Estimator = "nope" }, "valid:"},
+		{func(c *Config) { c.Tau = 0.5 }, "tau"},
+	} {
+		c := good
+		tc.edit(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+	for _, est := range PaperEstimators {
+		c, err := PaperConfig(est)
+		if err != nil || c.Hidden != 300 || c.Batch != 16 || c.LR != 7e-4 || c.Epochs != 20 || c.Optimizer != "radam" {
+			t.Errorf("PaperConfig(%s) = %+v, %v", est, c, err)
+		}
+	}
+	if c, _ := PaperConfig("reinmax"); c.Tau != 1.1 {
+		t.Errorf("ReinMax's paper temperature %v, want 1.1", c.Tau)
+	}
+}
+
+func tensorsFloat(t *testing.T, v any) []float32 {
+	t.Helper()
+	x, ok := v.(*tensors.Tensor)
+	if !ok {
+		t.Fatalf("input %T, want a tensor", v)
+	}
+	return tensors.MustCopyFlatData[float32](x)
+}
