@@ -22,7 +22,7 @@ func exactRun(t *testing.T, p sfProblem, rows [][]float64, perExample bool) (gra
 		flat = append(flat, r...)
 	}
 	dims := append([]int{len(rows)}, p.dims()...)
-	outs, err := ExecOnceN(sfBackend(t), func(logits, s *Node) []*Node {
+	outs, err := ExecOnceN(testBackend(t), func(logits, s *Node) []*Node {
 		f := func(x *Node) *Node {
 			y := Mul(s, p.loss()(x)) // (N, 1)
 			if perExample {
@@ -136,7 +136,7 @@ func TestExactRefuses(t *testing.T) {
 		for _, d := range tc.dims {
 			size *= d
 		}
-		_, err = ExecOnce(sfBackend(t), func(logits *Node) *Node {
+		_, err = ExecOnce(testBackend(t), func(logits *Node) *Node {
 			return Exact{}.Estimate(nil, nil, tc.latent, logits, func(x *Node) *Node { return ReduceSum(x, -1) })
 		}, tensors.FromFlatDataAndDimensions(make([]float32, size), tc.dims...))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -44,7 +44,7 @@ func TestReinforceBaselineState(t *testing.T) {
 	store := sfStore(1)
 	const n = 64
 	run := func(e ReinforceBaseline) []float64 {
-		exec, err := model.NewExec(sfBackend(t), store, func(scope *model.Scope, alpha *Node) *Node {
+		exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, alpha *Node) *Node {
 			f := func(x *Node) *Node { return AddScalar(ZerosLike(ReduceSum(x, -1)), 5) }
 			sur := e.Estimate(scope, ScopeSource(scope), Bernoulli, alpha, f)
 			return Gradient(ReduceAllSum(sur), alpha)[0]
