@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -30,11 +31,22 @@ type StraightThrough interface {
 }
 
 // Categorical draws one-hot samples D ~ Cat(softmax(logits)) over the last axis, by the Gumbel-max trick
-// D = onehot(argmax(logits + G)). Categories with logit -Inf are never drawn. The result has the shape and dtype of
-// logits and no gradient.
+// D = onehot(argmax(logits + G)) (see sampleOneHot). Categories with logit -Inf are never drawn. The result has the
+// shape and dtype of logits and no gradient.
 func Categorical(src Source, logits *Node) *Node {
 	checkLogits("Categorical", logits)
-	return oneHotArgMax(Add(StopGradient(logits), gumbel(src, logits.Graph(), logits.Shape())))
+	return sampleOneHot(src, StopGradient(Softmax(logits, -1)))
+}
+
+// sampleOneHot draws one-hot samples D ~ Cat(p) over the last axis of probabilities p = softmax(θ) by the
+// Gumbel-max trick, D = onehot(argmax_c θ_c + G_c) with G_c = −log(−log u_c), computed with one logarithm per
+// category instead of two: exp is increasing, so the argmax is that of exp(θ_c + G_c) ∝ p_c/(−log u_c), which is
+// the argmin of p_c/log u_c (log u_c < 0). A category with p_c = 0 (a masked logit) gives 0, above every other
+// ratio, so it is never drawn. Up to rounding in near ties, the sample is the one the textbook form draws from the
+// same uniforms; the pure-Go backend's logarithm is its dearest element-wise operation.
+func sampleOneHot(src Source, p *Node) *Node {
+	ratio := Div(p, Log(src.Uniform(p.Graph(), p.Shape())))
+	return StopGradient(OneHot(ArgMin(ratio, -1), numCategories(p), p.DType()))
 }
 
 // oneHotArgMax returns onehot(argmax z) over the last axis, without gradient.
@@ -43,16 +55,77 @@ func oneHotArgMax(z *Node) *Node {
 }
 
 // softmaxJVP returns J(p)·v = p⊙v − p⟨p,v⟩ over the last axis, the product of the softmax Jacobian at p with v.
+// Written so that p⊙v is computed once and only one operation broadcasts ⟨p,v⟩.
 func softmaxJVP(p, v *Node) *Node {
-	return Mul(p, Sub(v, ReduceAndKeep(Mul(p, v), ReduceSum, -1)))
+	pv := Mul(p, v)
+	return Sub(pv, Mul(p, ReduceAndKeep(pv, ReduceSum, -1)))
 }
 
-// withGradient returns a node whose value is value and through which the gradient v arriving from the loss reaches
-// logits as vjp(v). Logits must be finite (see finite): the node is built as value + (logits − logits).
+// withGradient returns a node with the value of value, through which the gradient v arriving from the loss reaches
+// logits as vjp(v). See withGradients.
 func withGradient(logits, value *Node, vjp func(v *Node) *Node) *Node {
-	zero := Sub(logits, StopGradient(logits))
-	zero = IdentityWithCustomGradient(zero, func(_, v *Node) *Node { return vjp(v) })
-	return Add(StopGradient(value), zero)
+	hard, _ := withGradients(logits, value, nil, func(gHard, _ *Node) *Node { return vjp(gHard) })
+	return hard
+}
+
+// withGradients returns two nodes with the values of hard and soft (soft may be nil, and then so is the second
+// result), through which the gradients gHard and gSoft arriving from the loss reach logits as vjp(gHard, gSoft). An
+// argument of vjp is nil when the loss does not depend on that output; vjp is called during autodiff, once for
+// every gradient computed.
+//
+// The outputs record the gradients arriving at them, and a custom gradient on an identity of logits returns vjp of
+// the recorded gradients: GoMLX's autodiff visits nodes in reverse order of creation, so the outputs' gradients are
+// complete before that of logits is asked for. The identity of logits is put on the outputs' path from the loss
+// with a zero that is a selection (Where), not arithmetic, so that masked logits of -Inf cannot make it NaN. No
+// other work is done: one graph pass for each output (adding the scalar zero), against the several element-wise
+// passes of autodiff through the value + (θ − stop_gradient(θ)) surrogate.
+func withGradients(logits, hard, soft *Node, vjp func(gHard, gSoft *Node) *Node) (*Node, *Node) {
+	var gHard, gSoft *Node
+	carrier := IdentityWithCustomGradient(logits, func(_, _ *Node) *Node {
+		d, p := gHard, gSoft
+		gHard, gSoft = nil, nil // consumed: a later gradient of the same graph records its own
+		if d == nil && p == nil {
+			panic(errors.New("reinmax: the gradient of an estimator's output was not recorded before that of the logits; GoMLX's autodiff order changed"))
+		}
+		return vjp(d, p)
+	})
+	g := logits.Graph()
+	first := Reshape(Slice(carrier, repeatSpec(carrier.Rank(), AxisRange(0, 1))...))
+	zero := Where(Const(g, false), first, ScalarZero(g, logits.DType()))
+	record := func(value *Node, dst **Node) *Node {
+		if !value.StopGradient() {
+			value = StopGradient(value)
+		}
+		return IdentityWithCustomGradient(Add(value, zero), func(_, v *Node) *Node {
+			*dst = v
+			return v
+		})
+	}
+	hard = record(hard, &gHard)
+	if soft != nil {
+		soft = record(soft, &gSoft)
+	}
+	return hard, soft
+}
+
+// repeatSpec returns n copies of spec.
+func repeatSpec(n int, spec SliceAxisSpec) []SliceAxisSpec {
+	specs := make([]SliceAxisSpec, n)
+	for i := range specs {
+		specs[i] = spec
+	}
+	return specs
+}
+
+// addGradients returns a + b, either of which may be nil (no gradient).
+func addGradients(a, b *Node) *Node {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return Add(a, b)
 }
 
 // finite replaces logits of -Inf (masked categories) by the lowest finite value of their dtype. Softmax still gives

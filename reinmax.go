@@ -36,7 +36,9 @@ func (e ReinMax) tau() float64 { return orDefault(e.Tau, 1) }
 // Sample implements StraightThrough.
 func (e ReinMax) Sample(src Source, logits *Node) (hard, soft *Node) {
 	checkLogits("reinmax", logits)
-	return e.Given(src, logits, Categorical(src, logits))
+	must(e.Validate())
+	pi0 := StopGradient(Softmax(logits, -1))
+	return e.given(logits, sampleOneHot(src, pi0), pi0)
 }
 
 // Given implements StraightThrough; ReinMax needs no noise besides the sample.
@@ -44,11 +46,26 @@ func (e ReinMax) Given(_ Source, logits, onehot *Node) (hard, soft *Node) {
 	checkLogits("reinmax", logits)
 	checkOneHot("reinmax", logits, onehot)
 	must(e.Validate())
-	theta := finite(logits)
-	pi0 := StopGradient(Softmax(theta, -1))
-	pi1 := MulScalar(Add(Softmax(DivScalar(StopGradient(theta), e.tau()), -1), onehot), 0.5)
-	hard = withGradient(theta, onehot, func(gD *Node) *Node {
-		return Sub(MulScalar(softmaxJVP(pi1, gD), 2), MulScalar(softmaxJVP(pi0, gD), 0.5))
+	return e.given(logits, onehot, StopGradient(Softmax(logits, -1)))
+}
+
+// given returns hard = onehot and soft = π₀ with ReinMax's gradient in closed form, as the original package computes
+// it (one product with J(π₀) for both outputs):
+//
+//	∂L/∂θ = 2·J(π₁)·g_D + J(π₀)·(g_p − ½·g_D),   2·J(π₁)·v = a⊙v − ½a⟨a, v⟩,   a = 2π₁ = softmax(θ/τ) + D
+func (e ReinMax) given(logits, onehot, pi0 *Node) (hard, soft *Node) {
+	p := pi0
+	if tau := e.tau(); tau != 1 {
+		p = StopGradient(Softmax(DivScalar(logits, tau), -1))
+	}
+	a := StopGradient(Add(p, onehot))
+	return withGradients(logits, onehot, pi0, func(gD, gP *Node) *Node {
+		var grad, u *Node
+		if gD != nil {
+			ag := Mul(a, gD)
+			grad = Sub(ag, Mul(a, MulScalar(ReduceAndKeep(ag, ReduceSum, -1), 0.5)))
+			u = MulScalar(gD, -0.5)
+		}
+		return addGradients(grad, softmaxJVP(pi0, addGradients(u, gP)))
 	})
-	return hard, Softmax(logits, -1)
 }

@@ -35,7 +35,9 @@ func (e ST) tau() float64 { return orDefault(e.Tau, 1) }
 // Sample implements StraightThrough.
 func (e ST) Sample(src Source, logits *Node) (hard, soft *Node) {
 	checkLogits("st", logits)
-	return e.Given(src, logits, Categorical(src, logits))
+	must(e.Validate())
+	pi0 := StopGradient(Softmax(logits, -1))
+	return e.given(logits, sampleOneHot(src, pi0), pi0)
 }
 
 // Given implements StraightThrough; ST needs no noise besides the sample.
@@ -43,8 +45,29 @@ func (e ST) Given(_ Source, logits, onehot *Node) (hard, soft *Node) {
 	checkLogits("st", logits)
 	checkOneHot("st", logits, onehot)
 	must(e.Validate())
-	theta := finite(logits)
-	return relaxedJacobian(theta, onehot, StopGradient(theta), e.tau()), Softmax(logits, -1)
+	return e.given(logits, onehot, StopGradient(Softmax(logits, -1)))
+}
+
+// given returns hard = onehot and soft = π₀ with ST's gradient, in closed form: (1/τ)·J(P)·g_D + J(π₀)·g_p, which at
+// τ = 1 (P = π₀) is the single product J(π₀)·(g_D + g_p).
+func (e ST) given(logits, onehot, pi0 *Node) (hard, soft *Node) {
+	tau := e.tau()
+	if tau == 1 {
+		return withGradients(logits, onehot, pi0, func(gD, gP *Node) *Node {
+			return softmaxJVP(pi0, addGradients(gD, gP))
+		})
+	}
+	p := StopGradient(Softmax(DivScalar(logits, tau), -1))
+	return withGradients(logits, onehot, pi0, func(gD, gP *Node) *Node {
+		var grad *Node
+		if gD != nil {
+			grad = DivScalar(softmaxJVP(p, gD), tau)
+		}
+		if gP != nil {
+			grad = addGradients(grad, softmaxJVP(pi0, gP))
+		}
+		return grad
+	})
 }
 
 // relaxedJacobian returns a node with the value of onehot whose gradient to theta is (1/τ)·J(softmax(z/τ))·g_D,

@@ -86,7 +86,14 @@ func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype
 	safeRho := Max(rho, Scalar(g, dtype, 5))
 	r := Sqrt(DivScalar(Div(Mul(AddScalar(safeRho, -4), AddScalar(safeRho, -2)), safeRho),
 		(rhoInf-4)*(rhoInf-2)/rhoInf))
-	adaptiveScale := Mul(r, Sqrt(OneMinus(b2t)))
+	// Both branches of the step are m/(B·√v + C) for scalars B and C, so that each variable takes 12 element-wise
+	// passes (the pure-Go backend runs one loop per operation): with A the step's scale,
+	//   rectified:  A = lr·rₜ·√(1−β₂ᵗ)/(1−β₁ᵗ),  step = A·m/(√v + ε),  B = 1/A, C = ε/A
+	//   momentum:   A = lr/(1−β₁ᵗ),             step = A·m,          B = 0,   C = 1/A
+	scale := Reciprocal(Mul(Mul(lr, debias1), Where(rectified, Mul(r, Sqrt(OneMinus(b2t))), ScalarOne(g, dtype))))
+	zero := ScalarZero(g, dtype)
+	sqrtCoef := Where(rectified, scale, zero)
+	offset := Where(rectified, MulScalar(scale, o.Epsilon), scale)
 
 	i := 0
 	for v := range scope.IterVariables() {
@@ -96,7 +103,7 @@ func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype
 		if i >= len(grads) {
 			panic(errors.New("optim: radam: more trainable variables than gradients; were variables created after the loss?"))
 		}
-		o.update(scope, g, v, grads[i], lr, b1, b2, debias1, rectified, adaptiveScale)
+		o.update(scope, g, v, grads[i], OneMinus(b1), b2, OneMinus(b2), sqrtCoef, offset)
 		i++
 	}
 	if i != len(grads) {
@@ -104,19 +111,19 @@ func (o RAdam) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype
 	}
 }
 
-func (o RAdam) update(scope *model.Scope, g *Graph, v *model.Variable, grad, lr, b1, b2, debias1, rectified, adaptiveScale *Node) {
-	dtype := lr.DType()
+// update adds the step of variable v: m ← m + (1−β₁)(g − m), s ← β₂s + (1−β₂)g², θ ← θ − m/(B·√s + C).
+func (o RAdam) update(scope *model.Scope, g *Graph, v *model.Variable, grad, oneMinusB1, b2, oneMinusB2, sqrtCoef, offset *Node) {
+	dtype := oneMinusB1.DType()
 	m1, m2 := moments(scope, v, dtype)
 	if grad.DType() != dtype {
 		grad = ConvertDType(grad, dtype)
 	}
-	m := Add(Mul(b1, m1.NodeValue(g)), Mul(OneMinus(b1), grad))
-	s := Add(Mul(b2, m2.NodeValue(g)), Mul(OneMinus(b2), Square(grad)))
+	mPrev := m1.NodeValue(g)
+	m := Add(mPrev, Mul(Sub(grad, mPrev), oneMinusB1))
+	s := Add(Mul(m2.NodeValue(g), b2), Mul(Square(grad), oneMinusB2))
 	m1.SetNodeValue(m)
 	m2.SetNodeValue(s)
-	mHat := Mul(m, debias1)
-	adaptive := Div(Mul(mHat, adaptiveScale), AddScalar(Sqrt(s), o.Epsilon))
-	step := Mul(lr, Where(rectified, adaptive, mHat))
+	step := Div(m, Add(Mul(Sqrt(s), sqrtCoef), offset))
 	value := v.NodeValue(g)
 	if value.DType() != dtype {
 		value = ConvertDType(value, dtype)

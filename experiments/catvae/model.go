@@ -1,6 +1,7 @@
 package catvae
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -30,9 +31,21 @@ func (t terms) loss() *Node { return Add(t.bce, t.kl) }
 
 func (m vae) act(x *Node) *Node {
 	if m.cfg.LeakyReLU {
-		return activation.LeakyRelu(x)
+		return activation.LeakyReluWith(x, 0.01) // torch.nn.LeakyReLU's default slope, as the paper's script uses
 	}
-	return activation.Relu(x)
+	return relu(x)
+}
+
+// relu returns max(x, 0), with the gradient v⊙1[x > 0] in closed form. The value is x + stop_gradient(max(x, 0) − x),
+// exactly max(x, 0); GoMLX's own gradient of Max builds its indicator from two Sign operations and takes several
+// times as long.
+func relu(x *Node) *Node {
+	r := MaxScalar(x, 0)
+	positive := GreaterThan(r, ScalarZero(x.Graph(), x.DType()))
+	xg := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
+		return Where(positive, v, ScalarZero(v.Graph(), v.DType()))
+	})
+	return Add(xg, StopGradient(Sub(r, x)))
 }
 
 // encode returns the logits θ of shape (B, L, C) for images x of shape (B, 784).
@@ -80,10 +93,46 @@ func (m vae) negELBO(scope *model.Scope, x *Node) terms {
 	return terms{bce: bce, kl: m.klUniform(soft)}
 }
 
-// bernoulliNLL is Σ_pixels BCE(sigmoid(out), x) averaged over the batch, in the stable form softplus(o) − x·o.
+// bernoulliNLL is Σ_pixels BCE(sigmoid(out), x) averaged over the batch, in the stable form
+// softplus(o) − x·o = max(o, 0) + log1p(e^{−|o|}) − x·o, with its gradient (σ(o) − x)/B in closed form, σ(o) taken from
+// the same e^{−|o|}: the graph needs one exponential and one log1p per pixel, and none of the sign and selection
+// passes of autodiff through GoMLX's Softplus.
 func bernoulliNLL(x, out *Node) *Node {
 	b := float64(x.Shape().Dimensions[0])
-	return DivScalar(ReduceAllSum(Sub(Softplus(out), Mul(x, out))), b)
+	g := out.Graph()
+	zero, one := ScalarZero(g, out.DType()), ScalarOne(g, out.DType())
+	e := Exp(Neg(Abs(out)))
+	value := DivScalar(ReduceAllSum(Sub(Add(MaxScalar(out, 0), Log1p(e)), Mul(x, out))), b)
+	sigma := Div(Where(GreaterOrEqual(out, zero), one, e), AddScalar(e, 1))
+	return scalarWithGradient(value, out, func(v *Node) *Node {
+		return Mul(Sub(sigma, x), DivScalar(v, b))
+	})
+}
+
+// scalarWithGradient returns a node with the value of the scalar value (computed without gradient) through which the
+// gradient v arriving from the loss reaches x as grad(v). The gradient is recorded by a custom gradient on the output
+// and handed to one on an identity of x, which GoMLX's autodiff visits later (it goes in reverse order of creation);
+// x is put on the output's path with a zero made by a selection, which costs no pass over x.
+func scalarWithGradient(value, x *Node, grad func(v *Node) *Node) *Node {
+	var recorded *Node
+	xg := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
+		if recorded == nil {
+			panic(errors.New("catvae: the loss gradient was not recorded before that of its input; GoMLX's autodiff order changed"))
+		}
+		v := recorded
+		recorded = nil
+		return grad(v)
+	})
+	g := x.Graph()
+	specs := make([]SliceAxisSpec, x.Rank())
+	for i := range specs {
+		specs[i] = AxisRange(0, 1)
+	}
+	zero := Where(Const(g, false), Reshape(Slice(xg, specs...)), ScalarZero(g, x.DType()))
+	return IdentityWithCustomGradient(Add(StopGradient(value), zero), func(_, v *Node) *Node {
+		recorded = v
+		return v
+	})
 }
 
 // klUniform is Σ_l KL(q_l ‖ Uniform(C)) = Σ_l Σ_c q log q + L·log C averaged over the batch, with the paper's
