@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/experiments/catvae"
 	"github.com/f60e9205/reinmax/experiments/poly"
 )
@@ -80,7 +81,7 @@ build with GOEXPERIMENT=simd. bench/compare.py runs this command and PyTorch alt
 
 // newBenchStep returns a function that runs one training step of the workload, and a one-line description.
 func newBenchStep(workload, estimator string, batch int) (step func() error, describe string, err error) {
-	backend, err := catvae.NewBackend()
+	backend, err := experiments.NewBackend()
 	if err != nil {
 		return nil, "", err
 	}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax/experiments"
@@ -87,7 +86,7 @@ K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test im
 			if err := s.Validate(); err != nil {
 				return usageError{err}
 			}
-			backend, err := compute.New()
+			backend, err := experiments.NewBackend()
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
@@ -92,7 +91,7 @@ array; combine the shards' folders with 'reinmax merge catvae'.`,
 			if err != nil {
 				return err
 			}
-			backend, err := compute.New()
+			backend, err := experiments.NewBackend()
 			if err != nil {
 				return err
 			}

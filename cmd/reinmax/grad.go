@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/probe"
 )
 
@@ -71,7 +71,7 @@ Example (the reference test vector of ReinMax at tau = 1):
 			if err := checkGradLengths(q); err != nil {
 				return err
 			}
-			backend, err := compute.New()
+			backend, err := experiments.NewBackend()
 			if err != nil {
 				return err
 			}

@@ -124,7 +124,7 @@ The default run takes about a minute on 2 cores.`,
 				}
 				return usageError{err}
 			}
-			backend, err := compute.New()
+			backend, err := experiments.NewBackend()
 			if err != nil {
 				return err
 			}

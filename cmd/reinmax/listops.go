@@ -96,7 +96,7 @@ run starting at i; combine the shards' folders with 'reinmax merge listops'.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "listops: %d generated training and %d validation expressions; official test split: %d of %d rows under 100 tokens\n",
 				len(data.Train), len(data.Valid), len(data.Test), data.TestRows)
-			backend, err := listops.NewBackend()
+			backend, err := experiments.NewBackend()
 			if err != nil {
 				return err
 			}

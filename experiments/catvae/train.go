@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -58,27 +57,13 @@ func runKey(config, estimator string, seed int64) string {
 
 // Options are the run's plumbing, none of which changes its results.
 type Options struct {
-	Backend    compute.Backend      // nil: NewBackend()
+	Backend    compute.Backend      // nil: experiments.NewBackend()
 	Checkpoint string               // file saved after every epoch and resumed from; "" disables checkpoints
 	OnEpoch    func(Epoch) error    // called with each epoch's record before the checkpoint is saved
 	Reporter   experiments.Reporter // progress after every step
 	Images     string               // PNG of test images, reconstructions and prior samples after the last epoch; "" for none
 	Done       int                  // steps of the sweep finished before this run, for progress
 	Total      int                  // steps of the whole sweep, for progress
-}
-
-// NewBackend returns the backend a run uses when none is given: compute.New() when the environment variable
-// GOMLX_BACKEND chooses one, and otherwise the pure-Go backend executing one operation at a time
-// ("go:ops_sequential"; the matrix products still use every core). With gomlx/compute v0.1.2 the default parallel
-// execution of independent operations is 20–30% slower on this model on two shared cores (a goroutine and a
-// channel hand-off per operation), and it can deadlock: workerspool.Saturate waits for a free worker while every
-// running worker is itself a matrix product waiting in Saturate, which happens once 2·GOMAXPROCS large products are
-// ready at the same time, as they are in this model's backward pass.
-func NewBackend() (compute.Backend, error) {
-	if _, ok := os.LookupEnv(compute.ConfigEnvVar); ok {
-		return compute.New()
-	}
-	return compute.NewWithConfig("go:ops_sequential")
 }
 
 // state is what a checkpoint keeps besides the model's variables.
@@ -100,7 +85,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	backend := opt.Backend
 	if backend == nil {
 		var err error
-		if backend, err = NewBackend(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, err
 		}
 	}
@@ -192,7 +177,7 @@ type Trainer struct {
 	exec  *model.Exec
 }
 
-// NewTrainer compiles the training step of cfg on backend (nil selects NewBackend()), with parameters initialised
+// NewTrainer compiles the training step of cfg on backend (nil selects experiments.NewBackend()), with parameters initialised
 // and codes drawn from cfg.Seed. It returns an error for an invalid configuration.
 func NewTrainer(cfg Config, backend compute.Backend) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
@@ -200,7 +185,7 @@ func NewTrainer(cfg Config, backend compute.Backend) (*Trainer, error) {
 	}
 	if backend == nil {
 		var err error
-		if backend, err = NewBackend(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, err
 		}
 	}

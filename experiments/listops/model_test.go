@@ -15,12 +15,13 @@ import (
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/listops"
+	"github.com/f60e9205/reinmax/experiments"
 )
 
 // testBackend is the backend of the package's tests.
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := NewBackend()
+	b, err := experiments.NewBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 		return err
 	}
 	if backend == nil {
-		if backend, err = NewBackend(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return err
 		}
 	}

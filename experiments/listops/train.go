@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -85,17 +84,6 @@ type Options struct {
 	Total int // steps of the whole sweep, for progress
 }
 
-// NewBackend returns compute.New() when the environment variable GOMLX_BACKEND chooses a backend, and otherwise the
-// pure-Go backend with its operations executed one at a time ("go:ops_sequential"; the matrix products still use
-// every core). With gomlx/compute v0.1.2, executing the operations of this model's training graph in parallel
-// deadlocks: the scheduler waits for a free worker while none is running.
-func NewBackend() (compute.Backend, error) {
-	if _, ok := os.LookupEnv(compute.ConfigEnvVar); ok {
-		return compute.New()
-	}
-	return compute.NewWithConfig("go:ops_sequential")
-}
-
 // state is what a checkpoint keeps besides the model's variables (whose learning rate variable holds the current
 // learning rate).
 type state struct {
@@ -146,7 +134,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	}
 	backend := opt.Backend
 	if backend == nil {
-		if backend, err = NewBackend(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, err
 		}
 	}
