@@ -121,7 +121,7 @@ func (s Sweep) DataSpec(dir string) (DataSpec, error) {
 
 // Run runs the sweep's runs that belong to its shard and are not finished yet, resuming interrupted ones from
 // their checkpoints, fits the baselines for every training-set size, then writes the summary of every finished
-// run found in the output folder. A nil backend selects NewBackend.
+// run found in the output folder. A nil backend selects experiments.NewBackend.
 func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Reporter) error {
 	all, err := s.configs()
 	if err != nil {

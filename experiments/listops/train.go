@@ -73,7 +73,7 @@ func (c Config) Key() string { return runKey(c.Hidden, c.TrainSize, c.Estimator,
 
 // Options are the run's plumbing, none of which changes its results.
 type Options struct {
-	Backend    compute.Backend      // nil: compute.New()
+	Backend    compute.Backend      // nil: experiments.NewBackend()
 	Checkpoint string               // file saved after every epoch and resumed from; "" disables checkpoints
 	OnEpoch    func(Epoch) error    // called with each epoch's record before the checkpoint is saved
 	Reporter   experiments.Reporter // progress after every step
