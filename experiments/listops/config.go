@@ -50,7 +50,7 @@ func PaperConfig(estimator string) (Config, error) {
 	return c, c.Validate()
 }
 
-// DefaultConfig returns the settings sized for a shared 2-core machine (about 8 minutes per run): the paper's
+// DefaultConfig returns the settings sized for a shared 2-core machine (8 to 14 minutes per run): the paper's
 // model and optimiser with hidden size 32, no dropout, batch 64, learning rate 5e-3, 5,000 training expressions
 // and 3 epochs (docs/listops has the measurements behind them and how accuracy moves with hidden size and
 // training data).
