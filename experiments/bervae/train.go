@@ -59,7 +59,7 @@ func runKey(dataset string, k int, estimator string, seed int64) string {
 
 // Options are the run's plumbing, none of which changes its results.
 type Options struct {
-	Backend    compute.Backend      // nil: compute.New()
+	Backend    compute.Backend      // nil: experiments.NewBackend()
 	Checkpoint string               // saved at every evaluation and resumed from; "" disables checkpoints
 	OnRecord   func(Record) error   // called with each record before the checkpoint is saved
 	Reporter   experiments.Reporter // progress after every step
@@ -89,7 +89,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 	}
 	backend := opt.Backend
 	if backend == nil {
-		if backend, err = compute.New(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, err
 		}
 	}

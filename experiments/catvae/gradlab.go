@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax/checkpoint"
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/gradlab"
 	"github.com/f60e9205/reinmax/oracle"
 )
@@ -60,7 +61,7 @@ const encoderChunk = 4096
 
 // NewEncoderProblem returns the encoder-gradient problem of the model held by store (trained for configuration
 // cfg, as Run trains it; only cfg's Categories, Latents and LeakyReLU matter) at the images given, M images of
-// Pixels grey levels in [0, 1] one after the other, on backend (nil selects compute.New()). It computes the
+// Pixels grey levels in [0, 1] one after the other, on backend (nil selects experiments.NewBackend()). It computes the
 // encoder's logits and the table of f over the C^L codes.
 //
 // It returns an error naming the number of codes C^L and oracle.MaxOutcomes when the codes are too many to
@@ -84,7 +85,7 @@ func NewEncoderProblem(backend compute.Backend, store *model.Store, cfg Config, 
 			cfg.Name(), m, k, m, lc, k*m*lc, maxTable)
 	}
 	if backend == nil {
-		if backend, err = compute.New(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, err
 		}
 	}

@@ -50,7 +50,7 @@ type Config struct {
 	// Workers is the number of runs trained at the same time, at least 1. The graphs of this experiment are
 	// small, so two runs side by side use two cores better than one run does.
 	Workers int
-	// Backend runs the graphs; nil selects compute.New() (the backend registered by the program).
+	// Backend runs the graphs; nil selects experiments.NewBackend().
 	Backend compute.Backend
 }
 

@@ -38,7 +38,7 @@ type CostConfig struct {
 	MaxTime time.Duration
 	// MinSteps is the least number of steps timed, at least 1.
 	MinSteps int
-	// Backend runs the graphs; nil selects compute.New().
+	// Backend runs the graphs; nil selects experiments.NewBackend().
 	Backend compute.Backend
 }
 
@@ -105,7 +105,7 @@ func MeasureCost(cfg CostConfig, rep experiments.Reporter) ([]Cost, error) {
 	backend := cfg.Backend
 	if backend == nil {
 		var err error
-		if backend, err = compute.New(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, fmt.Errorf("poly: %w", err)
 		}
 	}

@@ -105,7 +105,7 @@ func Run(cfg Config, rep experiments.Reporter) (*Result, error) {
 	backend := cfg.Backend
 	if backend == nil {
 		var err error
-		if backend, err = compute.New(); err != nil {
+		if backend, err = experiments.NewBackend(); err != nil {
 			return nil, fmt.Errorf("poly: %w", err)
 		}
 	}
