@@ -114,3 +114,16 @@ func Exists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, fs.ErrNotExist)
 }
+
+// Resume restores the checkpoint at path into store and state as Load does, when there is one: a missing file is a
+// run that starts afresh, not an error, and so is path "" (checkpoints off). It reports whether it restored one.
+func Resume(path string, store *model.Store, state any) (bool, error) {
+	if path == "" {
+		return false, nil
+	}
+	err := Load(path, store, state)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}

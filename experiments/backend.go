@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // NewBackend returns the backend the experiments train on: $GOMLX_BACKEND when it is set, otherwise GoMLX's
@@ -16,4 +17,21 @@ func NewBackend() (compute.Backend, error) {
 		return compute.New()
 	}
 	return compute.NewWithConfig("go:ops_sequential")
+}
+
+// BackendOr returns b, or NewBackend's backend when b is nil: the rule of every Options.Backend field.
+func BackendOr(b compute.Backend) (compute.Backend, error) {
+	if b != nil {
+		return b, nil
+	}
+	return NewBackend()
+}
+
+// NewStore returns an empty variable store whose random number generator is seeded with seed.
+func NewStore(seed int64) (*model.Store, error) {
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(seed); err != nil {
+		return nil, err
+	}
+	return store, nil
 }

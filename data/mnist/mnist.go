@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/f60e9205/reinmax/data/idx"
+	"github.com/f60e9205/reinmax/data/images"
 )
 
 // Name names a data set.
@@ -83,13 +84,13 @@ type Source struct {
 }
 
 // Load loads one split of a data set from its default place; see Source.
-func Load(name Name, split Split) (*Set, error) {
+func Load(name Name, split Split) (*images.Set, error) {
 	return Source{Name: name}.Load(split)
 }
 
 // Load reads, checks and decodes one split. The returned error, if any, names the file at
 // fault and says how to get a good copy.
-func (s Source) Load(split Split) (*Set, error) {
+func (s Source) Load(split Split) (*images.Set, error) {
 	if s.Name != MNIST && s.Name != Fashion {
 		panic("mnist: unknown Name")
 	}
@@ -112,22 +113,23 @@ func (s Source) Load(split Split) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	images, err := s.read(dir, prefix+"-images-idx3-ubyte.gz", []int{n, Rows, Cols})
+	pixels, err := s.read(dir, prefix+"-images-idx3-ubyte.gz", []int{n, Rows, Cols})
 	if err != nil {
 		return nil, err
 	}
+	set := &images.Set{Images: make([]float32, len(pixels.Data)), Labels: make([]int, n), N: n, Rows: Rows, Cols: Cols}
 	for i, l := range labels.Data {
 		if l > 9 {
 			path := filepath.Join(dir, prefix+"-labels-idx1-ubyte.gz")
 			return nil, fmt.Errorf("mnist: %s: label %d is %d, expected 0 to 9; %s", path, i, l, s.hint())
 		}
+		set.Labels[i] = int(l)
 	}
 	var grey [256]float32
 	for i := range grey {
 		grey[i] = float32(i) / 255
 	}
-	set := &Set{Images: make([]float32, len(images.Data)), Labels: labels.Data, N: n, Rows: Rows, Cols: Cols}
-	for i, b := range images.Data {
+	for i, b := range pixels.Data {
 		set.Images[i] = grey[b]
 	}
 	return set, nil

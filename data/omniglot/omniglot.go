@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/f60e9205/reinmax/data"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/data/npy"
 )
 
@@ -63,7 +64,7 @@ type Source struct {
 }
 
 // Load builds both sets from the default place; see Source.
-func Load() (train, test *Set, err error) {
+func Load() (train, test *images.Set, err error) {
 	return Source{}.Load()
 }
 
@@ -86,13 +87,13 @@ const hint = "the files are the project's copies in shared/data/omniglot (see sh
 // reconstruction of the 28x28 Omniglot, not Burda et al.'s exact pixels (see the package
 // documentation and Provenance). The two files are decoded concurrently. The returned error,
 // if any, names the file at fault.
-func (s Source) Load() (train, test *Set, err error) {
+func (s Source) Load() (train, test *images.Set, err error) {
 	dir, err := s.Locate()
 	if err != nil {
 		return nil, nil, err
 	}
-	train = &Set{Images: make([]float32, TrainLen*Rows*Cols), Labels: make([]int, TrainLen), N: TrainLen, Rows: Rows, Cols: Cols}
-	test = &Set{Images: make([]float32, TestLen*Rows*Cols), Labels: make([]int, TestLen), N: TestLen, Rows: Rows, Cols: Cols}
+	train = &images.Set{Images: make([]float32, TrainLen*Rows*Cols), Labels: make([]int, TrainLen), N: TrainLen, Rows: Rows, Cols: Cols}
+	test = &images.Set{Images: make([]float32, TestLen*Rows*Cols), Labels: make([]int, TestLen), N: TestLen, Rows: Rows, Cols: Cols}
 	// Check both files before decoding either, so that a bad file fails fast.
 	var files [len(parts)][]byte
 	for k, p := range parts {
@@ -133,7 +134,7 @@ func (p part) read(path string) ([]byte, error) {
 // decode decodes b, the checked bytes of the file at path, into the rows of train and test
 // that belong to its characters. Since the file is known good, an error here points at a bug
 // in this package or in package npy.
-func (p part) decode(b []byte, path string, train, test *Set) error {
+func (p part) decode(b []byte, path string, train, test *images.Set) error {
 	a, err := npy.NewArchive(bytes.NewReader(b), int64(len(b)), path)
 	if err != nil {
 		return fmt.Errorf("omniglot: %w", err)
@@ -159,7 +160,7 @@ func (p part) decode(b []byte, path string, train, test *Set) error {
 			if _, err := io.ReadFull(r, img); err != nil {
 				return fmt.Errorf("omniglot: %s:images.npy: character %d drawing %d: %w", path, c, d, err)
 			}
-			var dst *Set
+			var dst *images.Set
 			var i int
 			if d < TrainDrawings {
 				dst, i = train, label*TrainDrawings+d

@@ -9,17 +9,19 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/f60e9205/reinmax/data/images"
 )
 
 var (
 	loadOnce          sync.Once
-	loadTrain, loadTe *Set
+	loadTrain, loadTe *images.Set
 	loadErr           error
 )
 
 // load builds the real sets once per test binary. A missing file fails the test with the
 // loader's message (CI provides shared/data), it does not skip.
-func load(t *testing.T) (train, test *Set) {
+func load(t *testing.T) (train, test *images.Set) {
 	t.Helper()
 	loadOnce.Do(func() { loadTrain, loadTe, loadErr = Load() })
 	if loadErr != nil {
@@ -48,7 +50,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, s := range []struct {
 		name string
-		set  *Set
+		set  *images.Set
 		per  int
 	}{{"train", train, 15}, {"test", test, 5}} {
 		for i, l := range s.set.Labels {
@@ -86,7 +88,7 @@ func TestLoad(t *testing.T) {
 	// it is small, and a wrong orientation (paper = 1) would give 0.92.
 	var total int
 	var sum float64
-	for _, s := range []*Set{train, test} {
+	for _, s := range []*images.Set{train, test} {
 		for i := range s.N {
 			total += strokes(s.Image(i))
 		}
@@ -347,24 +349,6 @@ func TestInkAverager(t *testing.T) {
 				t.Fatalf("trial %d: pixel %d = %v, AreaAverage gives %v", trial, i, got[i], want[i])
 			}
 		}
-	}
-}
-
-func TestSlice(t *testing.T) {
-	t.Parallel()
-	s := &Set{Images: make([]float32, 3*4), Labels: make([]int, 3), N: 3, Rows: 2, Cols: 2}
-	if got := s.Slice(1, 3); got.N != 2 || len(got.Images) != 8 || &got.Images[0] != &s.Images[4] {
-		t.Errorf("Slice(1, 3) = %+v", got)
-	}
-	for _, r := range [][2]int{{-1, 2}, {2, 1}, {0, 4}} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Slice(%d, %d): no panic", r[0], r[1])
-				}
-			}()
-			s.Slice(r[0], r[1])
-		}()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/f60e9205/reinmax/data/binarize"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/data/omniglot"
 )
@@ -12,26 +13,10 @@ import (
 // Pixels is the number of pixels of a 28×28 image.
 const Pixels = 28 * 28
 
-// Images is a set of N images of Pixels grey levels in [0, 1], image i at Pixels[i·784 : (i+1)·784].
-type Images struct {
-	Pixels []float32
-	N      int
-}
-
-func (im Images) image(i int) []float32 { return im.Pixels[i*Pixels : (i+1)*Pixels] }
-
-// first returns the first n images (all when n is 0 or at least N).
-func (im Images) first(n int) Images {
-	if n == 0 || n >= im.N {
-		return im
-	}
-	return Images{Pixels: im.Pixels[:n*Pixels], N: n}
-}
-
 // Data holds the grey-level splits of one data set: training, validation and test images.
 type Data struct {
 	Name               string
-	Train, Valid, Test Images
+	Train, Valid, Test *images.Set
 }
 
 // Load reads a data set and splits it as the protocol does: MNIST and Fashion-MNIST keep the last 10,000 of
@@ -53,16 +38,14 @@ func Load(dataset string) (Data, error) {
 			return Data{}, err
 		}
 		train, valid := mnist.SplitValid(all)
-		return Data{Name: dataset, Train: Images{train.Images, train.N}, Valid: Images{valid.Images, valid.N},
-			Test: Images{test.Images, test.N}}, nil
+		return Data{Name: dataset, Train: train, Valid: valid, Test: test}, nil
 	case "omniglot":
 		all, test, err := omniglot.Load()
 		if err != nil {
 			return Data{}, err
 		}
 		train, valid := omniglot.SplitValid(all)
-		return Data{Name: dataset, Train: Images{train.Images, train.N}, Valid: Images{valid.Images, valid.N},
-			Test: Images{test.Images, test.N}}, nil
+		return Data{Name: dataset, Train: train, Valid: valid, Test: test}, nil
 	}
 	return Data{}, fmt.Errorf("bervae: unknown dataset %q", dataset)
 }
@@ -80,6 +63,8 @@ func trainLen(dataset string) int {
 const evalSeed = 0x5eed
 
 // binarized returns one Bernoulli draw of the images' pixels from the generator seeded by (a, b).
-func binarized(im Images, a, b uint64) Images {
-	return Images{Pixels: binarize.Fixed(im.Pixels, rand.New(rand.NewPCG(a, b))), N: im.N}
+func binarized(im *images.Set, a, b uint64) *images.Set {
+	out := *im
+	out.Images = binarize.Fixed(im.Images, rand.New(rand.NewPCG(a, b)))
+	return &out
 }

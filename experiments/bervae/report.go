@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/f60e9205/reinmax/results"
 )
 
@@ -33,43 +35,25 @@ type Summary struct {
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Record) []Summary {
-	type key struct{ config, est string }
-	var order []key
-	finals := map[key][]Record{}
-	secs := map[key]float64{}
-	steps := map[key]int{}
-	for _, r := range results.Complete(recs) {
-		k := key{fmt.Sprintf("%s K=%d", r.Dataset, r.K), r.Estimator}
-		secs[k] += r.Seconds
-		if !r.Final() {
-			continue
-		}
-		steps[k] += r.Steps
-		if _, ok := finals[k]; !ok {
-			order = append(order, k)
-		}
-		finals[k] = append(finals[k], r)
-	}
 	var out []Summary
-	for _, k := range order {
-		rs := finals[k]
+	for _, g := range results.GroupFinished(recs, func(r Record) string { return fmt.Sprintf("%s K=%d %s", r.Dataset, r.K, r.Estimator) }) {
+		rs, first := g.Finals, g.Finals[0]
 		col := func(f func(Record) float64) [2]float64 {
-			x := make([]float64, len(rs))
-			for i, r := range rs {
-				x[i] = f(r)
-			}
-			m, s := results.MeanStd(x)
+			m, s := results.MeanStd(results.Column(rs, f))
 			return [2]float64{m, s}
 		}
-		s := Summary{Config: k.config, Estimator: k.est, Steps: rs[0].Steps, Seeds: len(rs), Paper: math.NaN(),
+		secs := floats.Sum(results.Column(g.Runs, func(r Record) float64 { return r.Seconds }))
+		steps := floats.Sum(results.Column(rs, func(r Record) float64 { return float64(r.Steps) }))
+		config := fmt.Sprintf("%s K=%d", first.Dataset, first.K)
+		s := Summary{Config: config, Estimator: first.Estimator, Steps: first.Steps, Seeds: len(rs), Paper: math.NaN(),
 			Train:               col(func(r Record) float64 { return r.TrainNegELBO }),
 			Valid:               col(func(r Record) float64 { return r.ValidNegELBO }),
 			Test:                col(func(r Record) float64 { return r.TestNegELBO }),
 			IWBound:             col(func(r Record) float64 { return r.IWBound }),
 			GradVariance:        col(func(r Record) float64 { return r.GradVariance })[0],
-			SecondsPer1000Steps: 1000 * secs[k] / float64(steps[k]),
+			SecondsPer1000Steps: 1000 * secs / steps,
 		}
-		if v, ok := paperTrain[k.est][k.config]; ok {
+		if v, ok := paperTrain[first.Estimator][config]; ok {
 			s.Paper = v
 		}
 		out = append(out, s)

@@ -3,7 +3,6 @@ package bervae
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/f60e9205/reinmax/checkpoint"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/optim"
 )
@@ -78,8 +78,8 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	train := data.Train.first(cfg.TrainSize)
-	valid, test := data.Valid.first(cfg.EvalSize), data.Test.first(cfg.EvalSize)
+	train := data.Train.Limit(cfg.TrainSize)
+	valid, test := data.Valid.Limit(cfg.EvalSize), data.Test.Limit(cfg.EvalSize)
 	if train.N < cfg.Batch || valid.N < 1 || test.N < 1 {
 		return nil, fmt.Errorf("bervae: need at least one batch of %d training images and one validation and test image", cfg.Batch)
 	}
@@ -87,26 +87,22 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend := opt.Backend
-	if backend == nil {
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, err
-		}
+	backend, err := experiments.BackendOr(opt.Backend)
+	if err != nil {
+		return nil, err
 	}
 	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
 	if err != nil {
 		return nil, err
 	}
 	m := vae{cfg: cfg, est: est}
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
 		return nil, err
 	}
 	var st state
-	if opt.Checkpoint != "" {
-		if err := checkpoint.Load(opt.Checkpoint, store, &st); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+		return nil, err
 	}
 	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
 		loss, _ := m.negELBO(scope, x)
@@ -133,14 +129,14 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 	var sum float64
 	var variance float64
 	start := time.Now()
-	var epochImages Images
+	var epochImages *images.Set
 	var order []int
 	epochOf := func(step int) int { return (step - 1) / stepsPerEpoch } // step counts from 1
 	for step := st.Step + 1; step <= cfg.Steps; step++ {
 		if epoch := epochOf(step); order == nil || (step-1)%stepsPerEpoch == 0 {
 			order = rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(epoch))).Perm(train.N)
 			switch {
-			case cfg.FixedBinarization && epochImages.N == 0:
+			case cfg.FixedBinarization && epochImages == nil:
 				epochImages = binarized(train, uint64(cfg.Seed), math.MaxUint64)
 			case !cfg.FixedBinarization:
 				epochImages = binarized(train, uint64(cfg.Seed), uint64(epoch))
@@ -148,7 +144,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 		}
 		s := (step - 1) % stepsPerEpoch
 		for i, idx := range order[s*cfg.Batch : (s+1)*cfg.Batch] {
-			copy(batch[i*Pixels:(i+1)*Pixels], epochImages.image(idx))
+			copy(batch[i*Pixels:(i+1)*Pixels], epochImages.Image(idx))
 		}
 		out, err := trainStep.Exec(tensors.FromFlatDataAndDimensions(batch, cfg.Batch, Pixels))
 		if err != nil {
@@ -180,7 +176,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 			return nil, err
 		}
 		if step == cfg.Steps && cfg.IWSamples > 0 {
-			if rec.IWBound, err = iwBound(backend, store, m, testBin.first(cfg.IWImages), cfg.IWSamples); err != nil {
+			if rec.IWBound, err = iwBound(backend, store, m, testBin.Limit(cfg.IWImages), cfg.IWSamples); err != nil {
 				return nil, err
 			}
 		}
@@ -234,11 +230,11 @@ func trackVariance(scope *model.Scope, grads []*Node) *Node {
 }
 
 // evaluate returns the single-sample −ELBO averaged over the images, in batches.
-func evaluate(exec *model.Exec, im Images, batch int) (float64, error) {
+func evaluate(exec *model.Exec, im *images.Set, batch int) (float64, error) {
 	var sum float64
 	for lo := 0; lo < im.N; lo += batch {
 		hi := min(lo+batch, im.N)
-		x := tensors.FromFlatDataAndDimensions(append([]float32(nil), im.Pixels[lo*Pixels:hi*Pixels]...), hi-lo, Pixels)
+		x := tensors.FromFlatDataAndDimensions(append([]float32(nil), im.Images[lo*Pixels:hi*Pixels]...), hi-lo, Pixels)
 		out, err := exec.Exec(x)
 		if err != nil {
 			return 0, err
@@ -249,7 +245,7 @@ func evaluate(exec *model.Exec, im Images, batch int) (float64, error) {
 }
 
 // iwBound returns the S-sample importance-weighted bound averaged over the images.
-func iwBound(backend compute.Backend, store *model.Store, m vae, im Images, samples int) (float64, error) {
+func iwBound(backend compute.Backend, store *model.Store, m vae, im *images.Set, samples int) (float64, error) {
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
 		return ReduceAllSum(m.importanceBound(scope, x, samples))
 	})

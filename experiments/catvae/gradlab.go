@@ -84,10 +84,8 @@ func NewEncoderProblem(backend compute.Backend, store *model.Store, cfg Config, 
 		return nil, fmt.Errorf("catvae: encoder problem on %s with %d images: %d codes × %d images × %d derivatives = %d numbers to tabulate, more than %d",
 			cfg.Name(), m, k, m, lc, k*m*lc, maxTable)
 	}
-	if backend == nil {
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, err
-		}
+	if backend, err = experiments.BackendOr(backend); err != nil {
+		return nil, err
 	}
 	consts, err := constantCopy(store)
 	if err != nil {

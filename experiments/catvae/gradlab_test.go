@@ -17,6 +17,7 @@ import (
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/checkpoint"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/gradlab"
 	"github.com/f60e9205/reinmax/oracle"
@@ -55,7 +56,7 @@ var tinyEncoder = sync.OnceValues(func() (*tinyFixture, error) {
 })
 
 // loadMNIST loads both splits of MNIST.
-func loadMNIST() (train, test *mnist.Set, err error) {
+func loadMNIST() (train, test *images.Set, err error) {
 	if train, err = mnist.Load(mnist.MNIST, mnist.Train); err != nil {
 		return nil, nil, err
 	}

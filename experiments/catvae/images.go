@@ -12,7 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/results"
 )
 
@@ -21,7 +21,7 @@ const gridColumns = 10
 
 // writeImages draws three rows of gridColumns images into a PNG at path: test images, their reconstructions
 // (the decoder's mean for one sampled code), and decodings of codes drawn from the uniform prior.
-func writeImages(path string, m vae, store *model.Store, test *mnist.Set, backend compute.Backend) error {
+func writeImages(path string, m vae, store *model.Store, test *images.Set, backend compute.Backend) error {
 	n := min(gridColumns, test.N)
 	x := append([]float32(nil), test.Images[:n*Pixels]...)
 	out, err := model.ExecOnce(backend, store, func(scope *model.Scope, x *Node) *Node {

@@ -32,34 +32,14 @@ type Summary struct {
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Epoch) []Summary {
-	type key struct{ config, est string }
-	var order []key
-	finals := map[key][]Epoch{}
-	var secs = map[key][]float64{}
-	for _, r := range results.Complete(recs) {
-		k := key{r.Config, r.Estimator}
-		secs[k] = append(secs[k], r.Seconds)
-		if !r.Final() {
-			continue
-		}
-		if _, ok := finals[k]; !ok {
-			order = append(order, k)
-		}
-		finals[k] = append(finals[k], r)
-	}
 	var out []Summary
-	for _, k := range order {
-		rs := finals[k]
-		train := make([]float64, len(rs))
-		test := make([]float64, len(rs))
-		for i, r := range rs {
-			train[i], test[i] = r.TrainNegELBO, r.TestNegELBO
-		}
-		s := Summary{Config: k.config, Estimator: k.est, Epochs: rs[0].Epochs, Seeds: len(rs), PaperTrain: math.NaN()}
-		s.TrainMean, s.TrainStd = results.MeanStd(train)
-		s.TestMean, s.TestStd = results.MeanStd(test)
-		s.SecondsPerEpoch = stat.Mean(secs[k], nil)
-		if v, ok := paperReinMax[k.config]; ok && k.est == "reinmax" {
+	for _, g := range results.GroupFinished(recs, func(e Epoch) string { return e.Config + " " + e.Estimator }) {
+		rs, first := g.Finals, g.Finals[0]
+		s := Summary{Config: first.Config, Estimator: first.Estimator, Epochs: first.Epochs, Seeds: len(rs), PaperTrain: math.NaN()}
+		s.TrainMean, s.TrainStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TrainNegELBO }))
+		s.TestMean, s.TestStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TestNegELBO }))
+		s.SecondsPerEpoch = stat.Mean(results.Column(g.Runs, func(e Epoch) float64 { return e.Seconds }), nil)
+		if v, ok := paperReinMax[first.Config]; ok && first.Estimator == "reinmax" {
 			s.PaperTrain = v
 		}
 		out = append(out, s)

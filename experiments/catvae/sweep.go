@@ -16,7 +16,7 @@ const (
 	ResultsFile = "results.jsonl" // one Epoch record per line
 	SummaryFile = "summary.csv"   // final-epoch mean and std over seeds per configuration and estimator
 	TableFile   = "table.md"      // the summary in the layout of the paper's Table 2, the paper's numbers beside
-	images      = "images"        // per-run reconstruction grids
+	imagesDir   = "images"        // per-run reconstruction grids
 )
 
 // Sweep is a table of runs: every configuration × estimator × seed, each with the paper's settings for that
@@ -79,7 +79,7 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(s.Dir, images), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(s.Dir, imagesDir), 0o755); err != nil {
 		return fmt.Errorf("catvae: %w", err)
 	}
 	log := filepath.Join(s.Dir, ResultsFile)
@@ -95,7 +95,7 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 					Reporter:   reporter,
 					Done:       done,
 					Total:      total,
-					Images:     filepath.Join(s.Dir, images, experiments.FileName(key)+".png"),
+					Images:     filepath.Join(s.Dir, imagesDir, experiments.FileName(key)+".png"),
 				})
 				return err
 			}}

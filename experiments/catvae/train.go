@@ -1,9 +1,7 @@
 package catvae
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -14,14 +12,14 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax/checkpoint"
-	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/optim"
 )
 
 // Data holds the images a run trains and tests on.
 type Data struct {
-	Train, Test *mnist.Set
+	Train, Test *images.Set
 }
 
 // Epoch is the record of one finished epoch of one run.
@@ -78,27 +76,24 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	train, test := clip(data.Train, cfg.TrainSize), clip(data.Test, cfg.TestSize)
-	if train == nil || test == nil || train.N < cfg.Batch || test.N < 1 {
+	if data.Train == nil || data.Test == nil {
+		return nil, fmt.Errorf("catvae: no training or no test images")
+	}
+	train, test := data.Train.Limit(cfg.TrainSize), data.Test.Limit(cfg.TestSize)
+	if train.N < cfg.Batch || test.N < 1 {
 		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
 	}
-	backend := opt.Backend
-	if backend == nil {
-		var err error
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, err
-		}
+	backend, err := experiments.BackendOr(opt.Backend)
+	if err != nil {
+		return nil, err
 	}
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
 		return nil, err
 	}
 	var st state
-	if opt.Checkpoint != "" {
-		err := checkpoint.Load(opt.Checkpoint, store, &st)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+		return nil, err
 	}
 	tr, err := newTrainer(cfg, backend, store)
 	if err != nil {
@@ -183,14 +178,12 @@ func NewTrainer(cfg Config, backend compute.Backend) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if backend == nil {
-		var err error
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, err
-		}
+	backend, err := experiments.BackendOr(backend)
+	if err != nil {
+		return nil, err
 	}
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
 		return nil, err
 	}
 	return newTrainer(cfg, backend, store)
@@ -237,7 +230,7 @@ func (t *Trainer) Close() { t.exec.Finalize() }
 
 // evaluate returns the single-sample −ELBO averaged over the test images, in batches of size batch (the last,
 // partial batch included).
-func evaluate(exec *model.Exec, test *mnist.Set, batch int) (float64, error) {
+func evaluate(exec *model.Exec, test *images.Set, batch int) (float64, error) {
 	var sum float64
 	for lo := 0; lo < test.N; lo += batch {
 		hi := min(lo+batch, test.N)
@@ -253,12 +246,4 @@ func evaluate(exec *model.Exec, test *mnist.Set, batch int) (float64, error) {
 
 func scalar(t *tensors.Tensor) float64 {
 	return float64(tensors.ToScalar[float32](t))
-}
-
-// clip returns the first n images of s (all of them when n is 0 or larger than the set).
-func clip(s *mnist.Set, n int) *mnist.Set {
-	if s == nil || n == 0 || n >= s.N {
-		return s
-	}
-	return s.Slice(0, n)
 }

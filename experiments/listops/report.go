@@ -44,58 +44,32 @@ func (s Summary) Config() string {
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Epoch) []Summary {
-	type key struct {
-		hidden, size, epochs int
-		est                  string
+	var out []Summary
+	key := func(e Epoch) string {
+		return fmt.Sprintf("h%d n%d %dep %s", e.Hidden, e.TrainSize, e.Epochs, e.Estimator)
 	}
-	var order []key
-	finals := map[key][]Epoch{}
-	secs := map[key][]float64{}
-	for _, r := range results.Complete(recs) {
-		k := key{r.Hidden, r.TrainSize, r.Epochs, r.Estimator}
-		secs[k] = append(secs[k], r.Seconds)
-		if !r.Final() || r.Test == nil {
+	for _, g := range results.GroupFinished(recs, key) {
+		rs := slices.DeleteFunc(g.Finals, func(e Epoch) bool { return e.Test == nil })
+		if len(rs) == 0 {
 			continue
 		}
-		if _, ok := finals[k]; !ok {
-			order = append(order, k)
-		}
-		finals[k] = append(finals[k], r)
-	}
-	var out []Summary
-	for _, k := range order {
-		rs := finals[k]
-		var test, valid, loss, f1 []float64
-		for _, r := range rs {
-			test = append(test, 100*r.Test.Acc)
-			valid = append(valid, 100*r.ValidAcc)
-			loss = append(loss, r.TrainLoss)
-			f1 = append(f1, r.Test.TreeF1)
-		}
-		s := Summary{Hidden: k.hidden, TrainSize: k.size, Epochs: k.epochs, Estimator: k.est, Seeds: len(rs),
-			TestN: rs[0].Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
-		s.TestAcc, s.TestAccStd = meanStd(test)
-		s.ValidAcc, s.ValidAccStd = meanStd(valid)
-		s.TrainLoss = stat.Mean(loss, nil)
-		s.TreeF1 = stat.Mean(f1, nil)
-		s.SecondsPerEpoch = stat.Mean(secs[k], nil)
-		if v, ok := paperAcc[k.est]; ok {
+		first := rs[0]
+		s := Summary{Hidden: first.Hidden, TrainSize: first.TrainSize, Epochs: first.Epochs, Estimator: first.Estimator,
+			Seeds: len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
+		s.TestAcc, s.TestAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.Test.Acc }))
+		s.ValidAcc, s.ValidAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.ValidAcc }))
+		s.TrainLoss = stat.Mean(results.Column(rs, func(e Epoch) float64 { return e.TrainLoss }), nil)
+		s.TreeF1 = stat.Mean(results.Column(rs, func(e Epoch) float64 { return e.Test.TreeF1 }), nil)
+		s.SecondsPerEpoch = stat.Mean(results.Column(g.Runs, func(e Epoch) float64 { return e.Seconds }), nil)
+		if v, ok := paperAcc[s.Estimator]; ok {
 			s.Paper = v
 		}
-		if v, ok := paperAccStd[k.est]; ok {
+		if v, ok := paperAccStd[s.Estimator]; ok {
 			s.PaperStd = v
 		}
 		out = append(out, s)
 	}
 	return out
-}
-
-// meanStd returns the mean and the sample standard deviation (0 for one value).
-func meanStd(x []float64) (mean, std float64) {
-	if len(x) < 2 {
-		return stat.Mean(x, nil), 0
-	}
-	return stat.MeanStdDev(x, nil)
 }
 
 // Report reads the results and baselines of dir and writes its summary.csv, table.md and learning curves.

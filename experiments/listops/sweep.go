@@ -127,10 +127,8 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	if err != nil {
 		return err
 	}
-	if backend == nil {
-		if backend, err = experiments.NewBackend(); err != nil {
-			return err
-		}
+	if backend, err = experiments.BackendOr(backend); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(s.Dir, TreesDir), 0o755); err != nil {
 		return fmt.Errorf("listops: %w", err)

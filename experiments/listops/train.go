@@ -1,9 +1,7 @@
 package listops
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -132,11 +130,9 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend := opt.Backend
-	if backend == nil {
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, err
-		}
+	backend, err := experiments.BackendOr(opt.Backend)
+	if err != nil {
+		return nil, err
 	}
 	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
 	if err != nil {
@@ -144,19 +140,16 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	}
 	m := treeLSTM{cfg: cfg, est: est}
 
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
 		return nil, err
 	}
 	if err := initParams(store, cfg.Hidden, cfg.Seed); err != nil {
 		return nil, err
 	}
 	st := state{BestValid: -1}
-	if opt.Checkpoint != "" {
-		err := checkpoint.Load(opt.Checkpoint, store, &st)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+		return nil, err
 	}
 	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, in []*Node) []*Node {
 		logits, _ := m.forward(scope, in[0], in[1], true)

@@ -102,12 +102,9 @@ func MeasureCost(cfg CostConfig, rep experiments.Reporter) ([]Cost, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend := cfg.Backend
-	if backend == nil {
-		var err error
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, fmt.Errorf("poly: %w", err)
-		}
+	backend, err := experiments.BackendOr(cfg.Backend)
+	if err != nil {
+		return nil, fmt.Errorf("poly: %w", err)
 	}
 	type item struct {
 		name   string

@@ -102,12 +102,9 @@ func Run(cfg Config, rep experiments.Reporter) (*Result, error) {
 			done[r.RunKey()] = append(done[r.RunKey()], r)
 		}
 	}
-	backend := cfg.Backend
-	if backend == nil {
-		var err error
-		if backend, err = experiments.NewBackend(); err != nil {
-			return nil, fmt.Errorf("poly: %w", err)
-		}
+	backend, err := experiments.BackendOr(cfg.Backend)
+	if err != nil {
+		return nil, fmt.Errorf("poly: %w", err)
 	}
 
 	var jobs []job
