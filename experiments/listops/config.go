@@ -16,6 +16,7 @@ type Config struct {
 	Dropout   float64 // dropout rate on the embeddings and in the classifier, in [0, 1) (paper: 0.5)
 	Optimizer string  // "adam" or "radam" (paper: radam)
 	LR        float64 // initial learning rate, > 0 (paper: 7e-4)
+	ClipNorm  float64 // the gradient's global norm is clipped to ClipNorm, as the reference does; 0: no clipping (paper: 5)
 	// Plateau halves the learning rate when the validation accuracy has not improved for Patience epochs
 	// (ReduceLROnPlateau, mode max, factor 0.5); 0 disables it. The reference validates twice per epoch with
 	// patience 4, which is 2 epochs here, where we validate once per epoch.
@@ -39,12 +40,12 @@ var PaperTau = map[string]float64{
 var PaperEstimators = []string{"reinmax", "stgs", "gr-mck", "gst-1.0", "st"}
 
 // PaperConfig returns the paper's settings for an estimator: hidden size 300, dropout 0.5, batch 16, 20 epochs,
-// RAdam with learning rate 7e-4 halved on a validation plateau, the estimator's PaperTau, and the reference
+// RAdam with learning rate 7e-4 halved on a validation plateau, gradient-norm clipping at 5, the estimator's PaperTau, and the reference
 // amount of training data (TrainSize 90,000: the size of the published training split, which is not available;
 // we generate as many expressions instead).
 func PaperConfig(estimator string) (Config, error) {
 	c := Config{
-		Estimator: estimator, Tau: tauFor(estimator), Hidden: 300, Dropout: 0.5, Optimizer: "radam", LR: 7e-4,
+		Estimator: estimator, Tau: tauFor(estimator), Hidden: 300, Dropout: 0.5, Optimizer: "radam", LR: 7e-4, ClipNorm: 5,
 		Patience: 2, Batch: 16, Epochs: 20, TrainSize: 90_000,
 	}
 	return c, c.Validate()
@@ -56,7 +57,7 @@ func PaperConfig(estimator string) (Config, error) {
 // training data).
 func DefaultConfig(estimator string) (Config, error) {
 	c := Config{
-		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "radam", LR: 5e-3,
+		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "radam", LR: 5e-3, ClipNorm: 5,
 		Patience: 2, Batch: 64, Epochs: 3, TrainSize: 5_000,
 	}
 	return c, c.Validate()
@@ -77,6 +78,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("listops: optimizer %q, want adam or radam", c.Optimizer)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("listops: learning rate = %v, want a finite value > 0", c.LR)
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
+		return fmt.Errorf("listops: clip norm = %v, want a finite value >= 0 (0: no clipping)", c.ClipNorm)
 	case c.Patience < 0:
 		return fmt.Errorf("listops: patience = %d, want >= 0", c.Patience)
 	case c.Batch < 1:

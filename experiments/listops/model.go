@@ -116,8 +116,8 @@ func leafLSTM(w weights, x *Node) (h, c *Node) {
 	for t := range l {
 		gates := Add(Reshape(SliceAxis(xw, 1, AxisElem(t)), b, 4*hid), DotGeneral(ht, []int{1}, nil, w.whh, []int{0}, nil))
 		p := Split(gates, 1, 4)
-		ct = Add(Mul(Sigmoid(p[1]), ct), Mul(Sigmoid(p[0]), Tanh(p[2])))
-		ht = Mul(Sigmoid(p[3]), Tanh(ct))
+		ct = Add(Mul(sigmoidViaTanh(p[1]), ct), Mul(sigmoidViaTanh(p[0]), Tanh(p[2])))
+		ht = Mul(sigmoidViaTanh(p[3]), Tanh(ct))
 		hs[t], cs[t] = ht, ct
 	}
 	return Stack(hs, 1), Stack(cs, 1)
@@ -158,8 +158,8 @@ func forgetOnes(g *Graph, hid int) *Node {
 func compose(w, bias *Node, pr pairs) (hp, cp *Node) {
 	z := DotGeneral(Concatenate([]*Node{pr.hl, pr.hr}, 2), []int{2}, nil, w, []int{0}, nil)
 	p := Split(Add(z, bias), 2, 5)
-	cp = Add(Add(Mul(pr.cl, Sigmoid(p[1])), Mul(pr.cr, Sigmoid(p[2]))), Mul(Tanh(p[3]), Sigmoid(p[0])))
-	hp = Mul(Sigmoid(p[4]), Tanh(cp))
+	cp = Add(Add(Mul(pr.cl, sigmoidViaTanh(p[1])), Mul(pr.cr, sigmoidViaTanh(p[2]))), Mul(Tanh(p[3]), sigmoidViaTanh(p[0])))
+	hp = Mul(sigmoidViaTanh(p[4]), Tanh(cp))
 	return hp, cp
 }
 
@@ -242,4 +242,11 @@ func loss(logits, labels, weights *Node) (mean, sum, correct *Node) {
 	mean = Div(sum, ReduceAllSum(weights))
 	hit := ConvertDType(Equal(ConvertDType(ArgMax(logits, -1), dtypes.Int32), labels), logits.DType())
 	return mean, sum, ReduceAllSum(Mul(hit, weights))
+}
+
+// sigmoidViaTanh returns σ(x) = ½·tanh(x/2) + ½. On the pure-Go backend this is cheaper than graph.Sigmoid, whose
+// logistic function calls a float64 exponential per element behind a branch on the sign; tanh needs no
+// exponential for |x/2| < 0.625.
+func sigmoidViaTanh(x *Node) *Node {
+	return AddScalar(MulScalar(Tanh(MulScalar(x, 0.5)), 0.5), 0.5)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // testBackend is the backend of the package's tests.
-func testBackend(t *testing.T) compute.Backend {
+func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
 	b, err := experiments.NewBackend()
 	if err != nil {

@@ -151,12 +151,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
 		return nil, err
 	}
-	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, in []*Node) []*Node {
-		logits, _ := m.forward(scope, in[0], in[1], true)
-		mean, sum, correct := loss(logits, in[2], in[3])
-		optimizer.UpdateGraph(scope, mean.Graph(), mean)
-		return []*Node{sum, correct}
-	})
+	trainStep, err := newTrainStep(backend, store, m, optimizer)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +239,42 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		}
 	}
 	return records, nil
+}
+
+// newTrainStep compiles one training step on the variables of store: its inputs are a batch's tensors (see
+// batch.tensors), its outputs the weighted sum of the cross-entropy and the number of correct predictions. The
+// gradient's global norm is clipped to m.cfg.ClipNorm before the optimiser applies it.
+func newTrainStep(backend compute.Backend, store *model.Store, m treeLSTM, update optim.WithGradients) (*model.Exec, error) {
+	return model.NewExec(backend, store, func(scope *model.Scope, in []*Node) []*Node {
+		logits, _ := m.forward(scope, in[0], in[1], true)
+		mean, sum, correct := loss(logits, in[2], in[3])
+		grads := scope.BuildTrainableVariablesGradientsGraph(mean)
+		if m.cfg.ClipNorm > 0 {
+			grads = clipGlobalNorm(grads, m.cfg.ClipNorm)
+		}
+		update.UpdateGraphWithGradients(scope, grads, mean.DType())
+		return []*Node{sum, correct}
+	})
+}
+
+// clipGlobalNorm scales the gradients by min(1, c/‖g‖), where ‖g‖ is the Euclidean norm of all of them together,
+// as torch.nn.utils.clip_grad_norm_ does (with its 1e-6 added to the norm).
+func clipGlobalNorm(grads []*Node, c float64) []*Node {
+	var sq *Node
+	for _, g := range grads {
+		s := ReduceAllSum(Square(g))
+		if sq == nil {
+			sq = s
+		} else {
+			sq = Add(sq, s)
+		}
+	}
+	scale := MinScalar(Div(Scalar(sq.Graph(), sq.DType(), c), AddScalar(Sqrt(sq), 1e-6)), 1)
+	out := make([]*Node, len(grads))
+	for i, g := range grads {
+		out[i] = Mul(g, scale)
+	}
+	return out
 }
 
 // plateau advances the ReduceLROnPlateau schedule (mode max, relative threshold 1e-4) by one epoch with validation

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/f60e9205/reinmax/data/listops"
@@ -243,4 +244,20 @@ func tensorsFloat(t *testing.T, v any) []float32 {
 		t.Fatalf("input %T, want a tensor", v)
 	}
 	return tensors.MustCopyFlatData[float32](x)
+}
+
+// TestClipGlobalNorm checks the scaling on gradients (3, 4) and (12) of global norm 13: clipped to 6.5 they are
+// halved (up to torch's 1e-6 on the norm); with a bound above 13 they are unchanged.
+func TestClipGlobalNorm(t *testing.T) {
+	for _, tc := range []struct{ c, scale float64 }{{6.5, 6.5 / (13 + 1e-6)}, {20, 1}} {
+		out := MustExecOnceN(testBackend(t), func(a, b *Node) []*Node {
+			return clipGlobalNorm([]*Node{a, b}, tc.c)
+		}, []float32{3, 4}, []float32{12})
+		got := append(out[0].Value().([]float32), out[1].Value().([]float32)...)
+		for i, g := range []float64{3, 4, 12} {
+			if want := g * tc.scale; !(math.Abs(float64(got[i])-want) <= 1e-6*want) {
+				t.Errorf("clip %v: gradient %d = %v, want %v", tc.c, i, got[i], want)
+			}
+		}
+	}
 }
