@@ -1,8 +1,10 @@
 package listops
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -66,31 +68,26 @@ func width(n int) int {
 	return max(w, 2)
 }
 
-// batch is a list of examples that share a padded width.
+// batch is a list of examples padded to one width.
 type batch struct {
 	width int
 	idx   []int // indices into the example set, at most the batch size
 }
 
-// batches deals the examples, in the given order, into batches of up to size examples of the same width: each
-// width's examples are cut into consecutive batches, and the batches of all widths are then listed in a random order
-// drawn from rng (nil: by width, then in order).
+// batches deals the examples, in the given order, into batches of size examples: sorted by padded width from the
+// widest down (stably, so the order holds within a width), they are cut into consecutive batches, each padded to
+// the width of its widest example. Every batch is then full but the last, the narrowest: the rows that would pad
+// the partial batch of a width (computed at that width all the same) hold the next narrower examples instead. The
+// batches are listed in a random order drawn from rng (nil: widest first).
 func batches(ex []listops.Example, order []int, size int, rng *rand.Rand) []batch {
-	byWidth := map[int][]int{}
-	for _, i := range order {
-		w := width(len(ex[i].Tokens))
-		byWidth[w] = append(byWidth[w], i)
-	}
+	sorted := slices.Clone(order)
+	slices.SortStableFunc(sorted, func(i, j int) int {
+		return cmp.Compare(width(len(ex[j].Tokens)), width(len(ex[i].Tokens)))
+	})
 	var out []batch
-	for w := 2; w <= maxWidth || len(byWidth) > 0; w++ {
-		idx, ok := byWidth[w]
-		if !ok {
-			continue
-		}
-		delete(byWidth, w)
-		for lo := 0; lo < len(idx); lo += size {
-			out = append(out, batch{width: w, idx: idx[lo:min(lo+size, len(idx))]})
-		}
+	for lo := 0; lo < len(sorted); lo += size {
+		idx := sorted[lo:min(lo+size, len(sorted)):min(lo+size, len(sorted))]
+		out = append(out, batch{width: width(len(ex[idx[0]].Tokens)), idx: idx})
 	}
 	if rng != nil {
 		rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })

@@ -12,7 +12,9 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/listops"
+	"github.com/f60e9205/reinmax/experiments"
 )
 
 // tinyData returns generated expressions of at most 8 tokens (one padded width, so one compiled graph per step
@@ -137,15 +139,18 @@ func TestWidthsAndBatches(t *testing.T) {
 		order[i] = len(ex) - 1 - i
 	}
 	seen := map[int]int{}
-	for _, b := range batches(ex, order, 16, nil) {
-		if len(b.idx) == 0 || len(b.idx) > 16 {
-			t.Fatalf("batch of %d examples, want 1..16", len(b.idx))
+	plan := batches(ex, order, 16, nil)
+	for k, b := range plan {
+		if len(b.idx) == 0 || len(b.idx) > 16 || (len(b.idx) < 16 && k < len(plan)-1) {
+			t.Fatalf("batch %d of %d has %d examples, want 16 (1..16 for the last)", k, len(plan), len(b.idx))
 		}
+		widest := 0
 		for _, i := range b.idx {
 			seen[i]++
-			if width(len(ex[i].Tokens)) != b.width {
-				t.Errorf("example of %d tokens in a batch of width %d", len(ex[i].Tokens), b.width)
-			}
+			widest = max(widest, width(len(ex[i].Tokens)))
+		}
+		if widest != b.width {
+			t.Errorf("batch %d has width %d, its widest example %d", k, b.width, widest)
 		}
 		in := b.tensors(ex, 16)
 		weights := in[3]
@@ -258,6 +263,54 @@ func TestClipGlobalNorm(t *testing.T) {
 			if want := g * tc.scale; !(math.Abs(float64(got[i])-want) <= 1e-6*want) {
 				t.Errorf("clip %v: gradient %d = %v, want %v", tc.c, i, got[i], want)
 			}
+		}
+	}
+}
+
+// TestEvaluationIgnoresPadding checks that an expression's greedy parse and prediction do not depend on the batch
+// it is evaluated in: alone (padded to its own width) or in a batch padded to a wider example's width.
+func TestEvaluationIgnoresPadding(t *testing.T) {
+	ex, err := listops.Generator{MaxTokens: 40}.Generate(40, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig(t, "reinmax")
+	est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initParams(store, cfg.Hidden, cfg.Seed); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := newEvaluator(testBackend(t), store, treeLSTM{cfg: cfg, est: est})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, together, err := ev.run(ex, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	widths := map[int]bool{}
+	widest := 0
+	for _, e := range ex {
+		widths[width(len(e.Tokens))] = true
+		widest = max(widest, width(len(e.Tokens)))
+	}
+	if len(widths) < 3 || len(ex) > evalBatch {
+		t.Fatalf("%d expressions of %d widths, want one batch of several widths", len(ex), len(widths))
+	}
+	for i := range ex {
+		_, alone, err := ev.run(ex[i:i+1], true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(alone[0].merges, together[i].merges) || alone[0].pred != together[i].pred {
+			t.Errorf("expression %d (%d tokens): alone %v -> %d, in a batch of width %d %v -> %d", i, len(ex[i].Tokens),
+				alone[0].merges, alone[0].pred, widest, together[i].merges, together[i].pred)
 		}
 	}
 }
