@@ -6,6 +6,10 @@
 //	omniglot   our reconstruction of the 28x28 Omniglot from the 105x105 originals
 //	binarize   Bernoulli binarisation x_b = 1[u < x], dynamic or fixed
 //	listops    ListOps expressions: reader of the official test split, generator, evaluator
+//	images     a labelled set of equally sized grey images, the form the image loaders return
+//
+// The package itself holds what the loaders share: SharedDir, the rule that finds the project's shared/data
+// folder, and ReadAtMost, a reader that does not trust a file's announced size.
 //
 // The image packages are plain Go (no GoMLX) and return float32 grey levels in [0,1]. Nothing
 // downloads at run time: every file is found on disk (the Go module cache, a Debian package,

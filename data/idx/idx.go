@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/f60e9205/reinmax/data"
 )
 
 // Type is the element type of an IDX array: the third byte of the magic number.
@@ -148,7 +150,7 @@ func Decode(r io.Reader, name string) (*Array, error) {
 
 	var magic [4]byte
 	if n, err := io.ReadFull(src, magic[:]); err != nil {
-		if n < len(magic) && isEOF(err) {
+		if n < len(magic) && data.IsEOF(err) {
 			return nil, &FormatError{name, "magic", "4 bytes", fmt.Sprintf("%d bytes", n)}
 		}
 		return nil, fmt.Errorf("idx: %s: magic: %w", name, err)
@@ -169,7 +171,7 @@ func Decode(r io.Reader, name string) (*Array, error) {
 
 	raw := make([]byte, 4*ndims)
 	if n, err := io.ReadFull(src, raw); err != nil {
-		if isEOF(err) {
+		if data.IsEOF(err) {
 			return nil, &FormatError{name, "dims", fmt.Sprintf("%d bytes for %d sizes", len(raw), ndims),
 				fmt.Sprintf("%d bytes", n)}
 		}
@@ -188,13 +190,13 @@ func Decode(r io.Reader, name string) (*Array, error) {
 		}
 	}
 
-	data, err := readAtMost(src, int(nbytes))
+	payload, err := data.ReadAtMost(src, int(nbytes))
 	if err != nil {
 		return nil, fmt.Errorf("idx: %s: data: %w", name, err)
 	}
-	if len(data) < int(nbytes) {
+	if len(payload) < int(nbytes) {
 		return nil, &FormatError{name, "data", fmt.Sprintf("%d bytes for sizes %v of %s", nbytes, dims, typ),
-			fmt.Sprintf("%d bytes (truncated file)", len(data))}
+			fmt.Sprintf("%d bytes (truncated file)", len(payload))}
 	}
 	var one [1]byte
 	n, err := io.ReadFull(src, one[:])
@@ -204,7 +206,7 @@ func Decode(r io.Reader, name string) (*Array, error) {
 	if !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("idx: %s: end of data: %w", name, err)
 	}
-	return &Array{Type: typ, Dims: dims, Data: data}, nil
+	return &Array{Type: typ, Dims: dims, Data: payload}, nil
 }
 
 // Encode writes a as an uncompressed IDX file. It returns an error if a is not a valid IDX
@@ -239,34 +241,6 @@ func Encode(w io.Writer, a *Array) error {
 		return fmt.Errorf("idx: encode: %w", err)
 	}
 	return nil
-}
-
-// readAtMost reads up to n bytes from r, growing its buffer only as data arrives, so that a
-// header promising n bytes of a short input costs about the bytes actually present. A short
-// read is not an error: the caller compares len of the result with n.
-func readAtMost(r io.Reader, n int) ([]byte, error) {
-	const first = 1 << 20
-	buf := make([]byte, 0, min(n, first))
-	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			next := make([]byte, len(buf), min(n, 2*cap(buf)))
-			copy(next, buf)
-			buf = next
-		}
-		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if isEOF(err) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
-}
-
-func isEOF(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // dimsPrefix decodes the first k big-endian sizes of raw, for error messages.

@@ -2,11 +2,12 @@ package npy
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/f60e9205/reinmax/data"
 )
 
 // magic is the first six bytes of every .npy file.
@@ -67,7 +68,7 @@ func (e *FormatError) Error() string {
 func ReadHeader(r io.Reader, name string) (*Header, error) {
 	var pre [10]byte
 	if n, err := io.ReadFull(r, pre[:8]); err != nil {
-		if isEOF(err) {
+		if data.IsEOF(err) {
 			return nil, &FormatError{name, "magic", "8 bytes of magic and version", fmt.Sprintf("%d bytes", n)}
 		}
 		return nil, fmt.Errorf("npy: %s: magic: %w", name, err)
@@ -97,7 +98,7 @@ func ReadHeader(r io.Reader, name string) (*Header, error) {
 	}
 	buf := make([]byte, hlen)
 	if n, err := io.ReadFull(r, buf); err != nil {
-		if isEOF(err) {
+		if data.IsEOF(err) {
 			return nil, &FormatError{name, "header", fmt.Sprintf("%d bytes", hlen), fmt.Sprintf("%d bytes (truncated file)", n)}
 		}
 		return nil, fmt.Errorf("npy: %s: header: %w", name, err)
@@ -114,14 +115,10 @@ func ReadHeader(r io.Reader, name string) (*Header, error) {
 }
 
 func lengthError(name string, err error, want, got int) error {
-	if isEOF(err) {
+	if data.IsEOF(err) {
 		return &FormatError{name, "header length", fmt.Sprintf("%d bytes", want), fmt.Sprintf("%d bytes", got)}
 	}
 	return fmt.Errorf("npy: %s: header length: %w", name, err)
-}
-
-func isEOF(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // parseHeader parses the dict literal of a header: exactly the keys 'descr', 'fortran_order'

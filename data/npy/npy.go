@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/f60e9205/reinmax/data"
 )
 
 // Array is a .npy array: its header and its raw elements, little-endian, in C order.
@@ -43,13 +45,13 @@ func readData(r io.Reader, h *Header, name string) (*Array, error) {
 		return nil, &FormatError{name, "shape", fmt.Sprintf("at most %d data bytes", MaxDataBytes),
 			fmt.Sprintf("%v of %s, %d bytes", h.Shape, h.DType, nbytes)}
 	}
-	data, err := readAtMost(r, int(nbytes))
+	payload, err := data.ReadAtMost(r, int(nbytes))
 	if err != nil {
 		return nil, fmt.Errorf("npy: %s: data: %w", name, err)
 	}
-	if int64(len(data)) < nbytes {
+	if int64(len(payload)) < nbytes {
 		return nil, &FormatError{name, "data", fmt.Sprintf("%d bytes for shape %v of %s", nbytes, h.Shape, h.DType),
-			fmt.Sprintf("%d bytes (truncated file)", len(data))}
+			fmt.Sprintf("%d bytes (truncated file)", len(payload))}
 	}
 	var one [1]byte
 	n, err := io.ReadFull(r, one[:])
@@ -59,30 +61,7 @@ func readData(r io.Reader, h *Header, name string) (*Array, error) {
 	if !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("npy: %s: end of data: %w", name, err)
 	}
-	return &Array{Header: *h, Data: data}, nil
-}
-
-// readAtMost reads up to n bytes from r, growing its buffer only as data arrives. A short read
-// is not an error: the caller compares the length of the result with n.
-func readAtMost(r io.Reader, n int) ([]byte, error) {
-	const first = 1 << 20
-	buf := make([]byte, 0, min(n, first))
-	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			next := make([]byte, len(buf), min(n, 2*cap(buf)))
-			copy(next, buf)
-			buf = next
-		}
-		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if isEOF(err) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
+	return &Array{Header: *h, Data: payload}, nil
 }
 
 // Bools returns the elements of a Bool array; a stored byte is true when it is not zero.
