@@ -40,6 +40,9 @@ type Spec struct {
 	Params  []string // the fields of Params the estimator reads: "tau", "k"
 	Tau     float64  // default τ, 0 when the estimator has none
 	K       int      // default K, 0 when the estimator has none
+	// Categorical says whether a score-function estimator accepts OneHotCategorical latents; all of them accept
+	// Bernoulli ones, and the straight-through family is categorical by construction.
+	Categorical bool
 
 	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
 	NewStraightThrough func(Params) (StraightThrough, error)
@@ -84,17 +87,17 @@ var registry = []Spec{
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
 	},
 	{
-		Name: "reinforce", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1,
+		Name: "reinforce", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
 		Summary:          "REINFORCE: x_k ~ q; grad (1/K)Σ f(x_k)∂log q(x_k); binary and categorical",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(Reinforce{K: p.K}) },
 	},
 	{
-		Name: "reinforce-baseline", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1,
+		Name: "reinforce-baseline", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
 		Summary:          "REINFORCE with a moving-average baseline c: grad (1/K)Σ (f(x_k)-c)∂log q(x_k); binary and categorical",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(ReinforceBaseline{K: p.K}) },
 	},
 	{
-		Name: "rloo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
+		Name: "rloo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2, Categorical: true,
 		Summary:          "REINFORCE leave-one-out: grad (1/(K-1))Σ (f(x_k)-mean f)∂log q(x_k); K >= 2; binary and categorical",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RLOO{K: p.K}) },
 	},
@@ -124,7 +127,7 @@ var registry = []Spec{
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RODEO{K: p.K}) },
 	},
 	{
-		Name: "exact", Family: ScoreFunctionFamily,
+		Name: "exact", Family: ScoreFunctionFamily, Categorical: true,
 		Summary:          "exact: value and gradient by enumerating all 2^L or C^L outcomes (at most 65536); binary and categorical",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return Exact{}, nil },
 	},

@@ -513,6 +513,35 @@ func TestEstimateChecked(t *testing.T) {
 }
 
 // recoveredMsg runs f and returns the message of the panic it raised, or "" when it did not panic.
+// TestCategoricalFlag checks Spec.Categorical against the estimators themselves: a flagged score-function
+// estimator builds and runs on one-hot categorical logits, an unflagged one refuses them.
+func TestCategoricalFlag(t *testing.T) {
+	t.Parallel()
+	for _, spec := range Estimators() {
+		if spec.Family != ScoreFunctionFamily {
+			continue
+		}
+		e, err := NewScoreFunction(spec.Name, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := recoveredMsg(func() {
+			exec, err := model.NewExec(testBackend(t), model.NewStore(), func(scope *model.Scope, logits *Node) *Node {
+				return e.Estimate(scope, NewStateSource(logits.Graph(), 1), OneHotCategorical, logits, sfCategorical3.loss())
+			})
+			if err != nil {
+				panic(err)
+			}
+			if _, err := exec.Exec(tensors.FromFlatDataAndDimensions(make([]float64, 5*3*3), 5, 3, 3)); err != nil {
+				panic(err)
+			}
+		})
+		if accepted := msg == ""; accepted != spec.Categorical {
+			t.Errorf("%s: Categorical = %v, but on categorical logits it accepted = %v (%s)", spec.Name, spec.Categorical, accepted, msg)
+		}
+	}
+}
+
 func recoveredMsg(f func()) (msg string) {
 	defer func() {
 		if r := recover(); r != nil {

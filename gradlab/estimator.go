@@ -1,7 +1,9 @@
 package gradlab
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -92,6 +94,42 @@ func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
 		e.Oracle = oracle.GST{Tau: e.Tau}
 	}
 	return e, nil
+}
+
+// NewScoreFunctionEstimator returns the registered score-function estimator name with K evaluations per draw (0:
+// the registry's default), adapted by FromScoreFunction. It refuses the estimators that the lab cannot run on its
+// categorical problems: those for binary variables only, and exact, which has no error to measure.
+func NewScoreFunctionEstimator(name string, k int) (Estimator, error) {
+	spec, err := reinmax.Lookup(name)
+	if err != nil {
+		return Estimator{}, err
+	}
+	switch {
+	case spec.Family != reinmax.ScoreFunctionFamily:
+		return Estimator{}, fmt.Errorf("gradlab: %s is a %s estimator, not a score-function one", name, spec.Family)
+	case name == "exact":
+		return Estimator{}, errors.New("gradlab: exact enumeration is the lab's reference gradient: it has no error to measure")
+	case !spec.Categorical:
+		return Estimator{}, fmt.Errorf("gradlab: %s handles binary variables only, and the lab's problems are categorical (valid: %s)",
+			name, strings.Join(Names(), ", "))
+	}
+	sf, err := reinmax.NewScoreFunction(name, reinmax.Params{K: k})
+	if err != nil {
+		return Estimator{}, err
+	}
+	return FromScoreFunction(sf), nil
+}
+
+// Names returns the registered estimators that the lab runs: the straight-through family and the score-function
+// estimators for categorical variables (but exact, the reference).
+func Names() []string {
+	var out []string
+	for _, spec := range reinmax.Estimators() {
+		if spec.Family == reinmax.StraightThroughFamily || (spec.Categorical && spec.Name != "exact") {
+			out = append(out, spec.Name)
+		}
+	}
+	return out
 }
 
 // String returns the name with the parameters in effect, for example "reinmax(tau=1.5)" or "gr-mck(tau=1,K=10)".

@@ -51,13 +51,16 @@ type Lab struct {
 	// Custom are problems built elsewhere, measured like the built-in ones and after them (for example the
 	// categorical VAE's encoder gradient at a checkpoint, package catvae's EncoderProblem).
 	Custom     []Problem
-	Estimators []string  // registered straight-through estimators
+	Estimators []string  // registered estimators that the lab runs (see Names)
 	Taus       []float64 // temperatures; a pair that the estimator rejects (ReinMax below 1) is skipped
-	K          int       // K of the estimators that have one (gr-mck); 0 selects the registry's default
-	Config     Config    // draws, seed and intervals of every measurement
-	Order      bool      // run the order-of-accuracy study
-	OrderDraws int       // draws per Monte-Carlo point of the order study; 0 selects 8·Config.Draws
-	Dir        string
+	K          int       // K of the straight-through estimators that have one (gr-mck); 0: the registry's default
+	// Evaluations is K of the score-function estimators, the loss evaluations per draw; 0: the registry's default
+	// (REINFORCE 1, RLOO 2).
+	Evaluations int
+	Config      Config // draws, seed and intervals of every measurement
+	Order       bool   // run the order-of-accuracy study
+	OrderDraws  int    // draws per Monte-Carlo point of the order study; 0 selects 8·Config.Draws
+	Dir         string
 }
 
 // Summary is what a Lab found.
@@ -115,12 +118,15 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 	for _, name := range l.Estimators {
 		spec, err := reinmax.Lookup(name)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("gradlab: unknown estimator %q (valid: %s)", name,
-				strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", "))
+			return nil, nil, nil, fmt.Errorf("gradlab: unknown estimator %q (valid: %s)", name, strings.Join(Names(), ", "))
 		}
-		if spec.Family != reinmax.StraightThroughFamily {
-			return nil, nil, nil, fmt.Errorf("gradlab: %s is a %s estimator; the lab runs the straight-through family (valid: %s)",
-				name, spec.Family, strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", "))
+		if spec.Family == reinmax.ScoreFunctionFamily {
+			e, err := NewScoreFunctionEstimator(name, l.Evaluations)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			ests = append(ests, e) // no temperature: run once
+			continue
 		}
 		for _, tau := range l.Taus {
 			e, err := NewEstimator(name, reinmax.Params{Tau: tau, K: l.K})
@@ -366,11 +372,14 @@ func Table(sum *Summary) string {
 			if r.K != 0 {
 				name = fmt.Sprintf("%s (K=%d)", name, r.K)
 			}
-			exact := "–"
+			exact, tau := "–", "–"
 			if r.ExactRelBias != nil {
 				exact = f3(*r.ExactRelBias)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s [%s, %s] | %s | %s | %s | %s | %.3g = %.3g + %.3g |\n", name, fmtFloat(r.Tau),
+			if r.Tau != 0 {
+				tau = fmtFloat(r.Tau)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s [%s, %s] | %s | %s | %s | %s | %.3g = %.3g + %.3g |\n", name, tau,
 				f3(r.RelBias), f3(r.RelBiasLo), f3(r.RelBiasHi), exact, f3(r.RelStd), f3(r.MeanCos), f3(r.CosOfMean),
 				r.MSE, r.Bias2, r.Var)
 		}

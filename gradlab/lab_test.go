@@ -3,8 +3,10 @@ package gradlab
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,7 +74,9 @@ func TestLabValidate(t *testing.T) {
 	}{
 		{func(l *Lab) { l.Config.Draws = 1 }, "at least 2"},
 		{func(l *Lab) { l.Estimators = []string{"nope"} }, `unknown estimator "nope" (valid: st,`},
-		{func(l *Lab) { l.Estimators = []string{"rloo"} }, "rloo is a score-function estimator"},
+		{func(l *Lab) { l.Estimators = []string{"arms"} }, "arms handles binary variables only"},
+		{func(l *Lab) { l.Estimators = []string{"exact"} }, "no error to measure"},
+		{func(l *Lab) { l.Estimators, l.Evaluations = []string{"rloo"}, 1 }, "rloo"},
 		{func(l *Lab) { l.Taus = []float64{0} }, "want a finite tau > 0"},
 		{func(l *Lab) { l.Problems = []ProblemSpec{{Name: "poly", L: 30}} }, "2^30 = 1073741824"},
 		{func(l *Lab) { l.Estimators, l.Taus = []string{"reinmax"}, []float64{0.5} }, "no estimator accepts"},
@@ -88,5 +92,35 @@ func TestLabValidate(t *testing.T) {
 	l.Problems = []ProblemSpec{{Name: "poly", L: 30}}
 	if err := l.Validate(); !errors.Is(err, oracle.ErrTooManyOutcomes) {
 		t.Errorf("too large a problem: error %v, want ErrTooManyOutcomes", err)
+	}
+}
+
+// TestLabScoreFunction runs a score-function estimator beside a straight-through one: it is measured once (it has
+// no temperature) with the evaluations asked for, and named with them in the table.
+func TestLabScoreFunction(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lab := Lab{
+		Problems:    []ProblemSpec{{Name: "quadratic", C: 3}},
+		Estimators:  []string{"reinmax", "rloo"},
+		Taus:        []float64{1, 2},
+		Evaluations: 4,
+		Config:      Config{Draws: 200, Seed: 1, Replicates: 100},
+		Dir:         dir,
+	}
+	sum, err := lab.Run(testBackend(t), func(experiments.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range sum.Results {
+		names = append(names, fmt.Sprintf("%s tau=%v K=%d", r.Estimator, r.Tau, r.K))
+	}
+	if want := []string{"reinmax tau=1 K=0", "reinmax tau=2 K=0", "rloo tau=0 K=4"}; !slices.Equal(names, want) {
+		t.Errorf("measured %q, want %q", names, want)
+	}
+	table, err := os.ReadFile(filepath.Join(dir, TableFile))
+	if err != nil || !strings.Contains(string(table), "rloo") {
+		t.Errorf("table.md (%v) does not name rloo:\n%s", err, table)
 	}
 }

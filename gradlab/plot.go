@@ -34,6 +34,12 @@ func WriteTauPlot(base, problem string, res []*Result) error {
 	}
 	bias.Legend.Top, bias.Legend.Left = true, true
 	exactShown := false
+	lo, hi := math.Inf(1), math.Inf(-1) // the range of the temperatures measured
+	for _, r := range res {
+		if r.Tau > 0 {
+			lo, hi = min(lo, r.Tau), max(hi, r.Tau)
+		}
+	}
 	for _, name := range estimatorOrder(res) {
 		var rows []*Result
 		for _, r := range res {
@@ -42,6 +48,15 @@ func WriteTauPlot(base, problem string, res []*Result) error {
 			}
 		}
 		slices.SortFunc(rows, func(a, b *Result) int { return cmpFloat(a.Tau, b.Tau) })
+		flat := len(rows) == 1 && rows[0].Tau == 0 // no temperature: a level line across the range of τ
+		if flat {
+			if !(lo <= hi) {
+				continue
+			}
+			left, right := *rows[0], *rows[0]
+			left.Tau, right.Tau = lo, hi
+			rows = []*Result{&left, &right}
+		}
 		col := estimatorColor(name)
 		b, s, bars := make(plotter.XYs, len(rows)), make(plotter.XYs, len(rows)), make(plotter.YErrors, len(rows))
 		var exact plotter.XYs
@@ -54,7 +69,10 @@ func WriteTauPlot(base, problem string, res []*Result) error {
 			}
 		}
 		label := name
-		if len(rows) > 0 && rows[0].K != 0 {
+		switch {
+		case flat:
+			label = fmt.Sprintf("%s (K=%d, no τ)", name, rows[0].K)
+		case len(rows) > 0 && rows[0].K != 0:
 			label = fmt.Sprintf("%s (K=%d)", name, rows[0].K)
 		}
 		if err := addLinePoints(bias, label, b, col); err != nil {
@@ -217,6 +235,14 @@ func estimatorColor(name string) color.Color {
 	order := []string{"st", "reinmax", "stgs", "gst-1.0", "gr-mck", "gst-p", "gumbel-softmax"}
 	if i := slices.Index(order, name); i >= 0 {
 		return plotutil.Color(i)
+	}
+	switch name { // the score-function estimators the lab runs, in greys and black
+	case "reinforce":
+		return color.Gray{Y: 0}
+	case "reinforce-baseline":
+		return color.Gray{Y: 110}
+	case "rloo":
+		return color.Gray{Y: 160}
 	}
 	return color.Gray{Y: 80}
 }

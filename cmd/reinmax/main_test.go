@@ -79,6 +79,9 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"catvae", "--seeds", "3-1"}, "--seeds"},
 		{[]string{"catvae", "--shard", "2/2"}, "shard"},
 		{[]string{"catvae", "--epochs", "0"}, "--epochs"},
+		{[]string{"gradlab", "--estimators", "arms"}, "binary variables only"},
+		{[]string{"gradlab", "--estimators", "exact"}, "no error to measure"},
+		{[]string{"gradlab", "--estimators", "rloo", "--evaluations", "1"}, "rloo"},
 		{[]string{"list", "extra"}, "no arguments"},
 		{[]string{"merge", "nope", "--out", "x", "y"}, "unknown experiment"},
 	} {
