@@ -15,8 +15,8 @@ import (
 // Estimator is a gradient estimator as the lab runs it.
 //
 // Surrogate builds, from logits x of shape (N, dims...) (N copies of θ, one per draw) and the problem's loss per
-// draw, a scalar whose gradient with respect to x holds in row n the n-th draw's estimate of ∇θ E_D f(D); the draws
-// must be independent. It draws its randomness from src (which advances with every execution of the graph) and may
+// draw (N), or per draw and example (N, M) for a Separable problem, a scalar whose gradient with respect to x holds
+// in row n the n-th draw's estimate of ∇θ E_D f(D); the draws must be independent. It draws its randomness from src (which advances with every execution of the graph) and may
 // keep state in scope. FromStraightThrough and FromScoreFunction adapt the two families of package reinmax.
 type Estimator struct {
 	Name      string
@@ -52,10 +52,10 @@ func FromScoreFunction(sf reinmax.ScoreFunction) Estimator {
 		Name: sf.Name(),
 		K:    sf.Evaluations(),
 		Surrogate: func(scope *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {
-			f := func(samples *Node) *Node { // (K, N, dims...) -> (K, N)
+			f := func(samples *Node) *Node { // (K, N, dims...) -> (K, N) or, per example, (K, N, M)
 				dims := samples.Shape().Dimensions
-				flat := Reshape(samples, append([]int{dims[0] * dims[1]}, dims[2:]...)...)
-				return Reshape(loss(flat), dims[0], dims[1])
+				y := loss(Reshape(samples, append([]int{dims[0] * dims[1]}, dims[2:]...)...))
+				return Reshape(y, append([]int{dims[0], dims[1]}, y.Shape().Dimensions[1:]...)...)
 			}
 			return ReduceAllSum(sf.Estimate(scope, src, reinmax.OneHotCategorical, x, f))
 		},

@@ -116,7 +116,8 @@ func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, repo
 	batchDims := append([]int{cfg.Batch}, dims...)
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, logits *Node) *Node {
 		x := BroadcastToDims(InsertAxes(logits, 0), batchDims...)
-		s := est.Surrogate(scope, reinmax.ScopeSource(scope), x, p.Loss)
+		xs, loss := objective(p, x)
+		s := est.Surrogate(scope, reinmax.ScopeSource(scope), xs, loss)
 		return Gradient(s, x)[0]
 	})
 	if err != nil {
@@ -150,6 +151,24 @@ func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, repo
 		return nil, fmt.Errorf("gradlab: %s: %w", run, err)
 	}
 	return res, nil
+}
+
+// objective returns the logits x (N, dims...) and the loss in the form an estimator's surrogate takes them: for a
+// Separable problem, x as it is and the loss per draw and example, (N, M); otherwise the loss per draw, (N), with
+// the variable axes of x between the draw axis and the categories flattened into one, (N, L, C), so that every
+// variable of a draw belongs to one example.
+func objective(p Problem, x *Node) (*Node, func(*Node) *Node) {
+	if s, ok := p.(Separable); ok {
+		return x, s.LossPerExample
+	}
+	dims := x.Shape().Dimensions
+	if len(dims) <= 3 {
+		return x, p.Loss
+	}
+	c := dims[len(dims)-1]
+	return Reshape(x, dims[0], -1, c), func(d *Node) *Node {
+		return p.Loss(Reshape(d, append([]int{d.Shape().Dimensions[0]}, dims[1:]...)...))
+	}
 }
 
 // relDist returns ‖a − b‖/‖b‖.

@@ -35,6 +35,15 @@ type Problem interface {
 	ExactGradient() ([]float64, error)
 }
 
+// Separable is implemented by problems whose loss is a sum of independent terms, one per example: axis 1 of the
+// samples (after the draw axis) indexes M examples, and the variables of example m enter its term only.
+// LossPerExample returns the terms, shape (N, M), whose sum over examples is Loss. Score-function estimators then
+// weigh the score of each example's variables by that example's term, as they would in a training batch, instead
+// of by the whole sum, whose other terms only add variance.
+type Separable interface {
+	LossPerExample(d *Node) *Node
+}
+
 // Expecter is implemented by problems that can also compute the exact expectation over D of an estimator whose
 // backward pass is a deterministic function of the sample (oracle.ST, oracle.ReinMax, oracle.GST).
 type Expecter interface {

@@ -52,6 +52,9 @@ type EncoderProblem struct {
 	exact   []float64    // g*, computed on first use
 }
 
+// The lab measures it with both families; score-function estimators take each image's term of the loss.
+var _ gradlab.Separable = (*EncoderProblem)(nil)
+
 // maxTable is the largest number of values NewEncoderProblem agrees to tabulate, C^L·M·L·C (the table of the
 // derivatives ∂f_m/∂d): 2²⁷ float64 numbers, 1 GiB.
 const maxTable = 1 << 27
@@ -255,7 +258,10 @@ func (p *EncoderProblem) Images() int { return p.m }
 
 // Loss implements gradlab.Problem: d has shape (N, M, L, C) and the result, of shape (N), is Σ_m
 // BCE(decoder(d_m), x_m) for each draw, computed in d's dtype with the model's weights as constants.
-func (p *EncoderProblem) Loss(d *Node) *Node {
+func (p *EncoderProblem) Loss(d *Node) *Node { return ReduceSum(p.LossPerExample(d), -1) }
+
+// LossPerExample implements gradlab.Separable: the terms BCE(decoder(d_m), x_m), shape (N, M).
+func (p *EncoderProblem) LossPerExample(d *Node) *Node {
 	L, C := p.cfg.Latents, p.cfg.Categories
 	dims := d.Shape().Dimensions
 	if d.Rank() != 4 || dims[1] != p.m || dims[2] != L || dims[3] != C {
@@ -264,7 +270,7 @@ func (p *EncoderProblem) Loss(d *Node) *Node {
 	n := dims[0]
 	out := vae{cfg: p.cfg}.decode(p.store.RootScope(), Reshape(ConvertDType(d, dtypes.Float64), n*p.m, L*C))
 	x := Const(d.Graph(), tensors.FromFlatDataAndDimensions(p.images, 1, p.m, Pixels))
-	f := ReduceSum(bce(Reshape(out, n, p.m, Pixels), x), -1)
+	f := bce(Reshape(out, n, p.m, Pixels), x) // (N, M)
 	return ConvertDType(f, d.DType())
 }
 
