@@ -35,8 +35,8 @@ from the estimator (greedy choice at evaluation). Training and validation expres
 reference grammar, excluding every expression of the official test split; the test accuracy is measured on
 the official split (sequences under 100 tokens) after the last epoch.
 
-The default is sized for a 2-core machine (about 7 minutes per run, 35 for the five estimators, on a machine
-it has to itself): hidden size 32, 20,000 training expressions, 3 epochs, batch 64, RAdam with learning rate
+The default is sized for a 2-core machine (a few minutes per run, well under an hour for the five estimators):
+hidden size 32, 10,000 training expressions, 3 epochs, batch 64, RAdam with learning rate
 5e-3, gradient-norm clipping at 5, no dropout, the five estimators of the paper's table, seed 0. --hidden and
 --train-size take lists (e.g. --hidden 32,64) to measure how the accuracy moves with them.
 --paper runs the full protocol: hidden 300, 90,000 training expressions, batch 16, RAdam lr 7e-4 halved on a
@@ -133,7 +133,7 @@ run starting at i; combine the shards' folders with 'reinmax merge listops'.`,
 	f := cmd.Flags()
 	f.StringVar(&estimators, "estimators", strings.Join(listops.PaperEstimators, ","), "straight-through estimators, comma-separated (see reinmax list)")
 	f.StringVar(&hidden, "hidden", "32", "hidden sizes, comma-separated (paper: 300)")
-	f.StringVar(&trainSize, "train-size", "20000", "generated training expressions, comma-separated sizes (paper: 90000)")
+	f.StringVar(&trainSize, "train-size", "10000", "generated training expressions, comma-separated sizes (paper: 90000)")
 	f.IntVar(&epochs, "epochs", 0, "epochs per run (default 3; paper: 20)")
 	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or a range a-b (paper: 0-4)")
 	f.BoolVar(&paper, "paper", false, "the paper's protocol: hidden 300, batch 16, RAdam lr 7e-4, dropout 0.5, 20 epochs, seeds 0-4")
