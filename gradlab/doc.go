@@ -32,7 +32,9 @@
 // Estimator adapts an estimator to the lab: a graph function that returns a scalar surrogate whose gradient is
 // the estimate. FromStraightThrough adapts the straight-through family of package reinmax and FromScoreFunction
 // the score-function family (on categorical variables). Lab, the sweep behind the command `reinmax gradlab`, runs
-// the registered straight-through estimators by name.
+// by name the registered straight-through estimators, at every temperature, and the unbiased score-function ones
+// for categorical variables (Names). On a Separable problem, a sum of independent per-example terms, score-function
+// estimators weigh each example's score by its own term.
 //
 // Reference: L. Liu, C. Dong, X. Liu, B. Yu, J. Gao, "Bridging Discrete and Backpropagation: Straight-Through and
 // Beyond", NeurIPS 2023, arXiv:2304.08612 (section 3.3 of the project's reference gives the authors' diagnostic).

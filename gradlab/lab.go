@@ -42,10 +42,11 @@ var (
 	OrderMCEstimators = []string{"st", "reinmax", "stgs"}
 )
 
-// Lab is a sweep of the gradient lab: Measure for every estimator at every temperature on every problem, and, when
-// Order is set and a "net" problem is among the problems, the order-of-accuracy study on its family f_h (at τ = 1:
-// exact curves for the estimators that have an oracle form, Monte Carlo for OrderMCEstimators). Run writes the
-// files named by the constants above into Dir, each one atomically.
+// Lab is a sweep of the gradient lab: Measure for every estimator on every problem, at every temperature for the
+// straight-through family and once for score-function estimators, which have none; and, when Order is set and a
+// "net" problem is among the problems, the order-of-accuracy study on its family f_h (at τ = 1: exact curves for
+// the estimators that have an oracle form, Monte Carlo for OrderMCEstimators). Run writes the files named by the
+// constants above into Dir, each one atomically.
 type Lab struct {
 	Problems []ProblemSpec
 	// Custom are problems built elsewhere, measured like the built-in ones and after them (for example the
