@@ -51,10 +51,10 @@ func PaperConfig(estimator string) (Config, error) {
 	return c, c.Validate()
 }
 
-// DefaultConfig returns the settings sized for a 2-core machine (a few minutes per run when it has the machine to
-// itself): the paper's model and optimiser with hidden size 32, no dropout, batch 64, learning rate 5e-3, 10,000
-// training expressions and 3 epochs (docs/listops has the measurements behind them and how accuracy moves with
-// hidden size and training data).
+// DefaultConfig returns the settings sized for a 2-core machine (about 8 minutes per run, measured with another
+// job sharing the machine): the paper's model and optimiser with hidden size 32, no dropout, batch 64, learning
+// rate 5e-3, 10,000 training expressions and 3 epochs (docs/listops has the measurements behind them and how
+// accuracy moves with hidden size and training data).
 func DefaultConfig(estimator string) (Config, error) {
 	c := Config{
 		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "radam", LR: 5e-3, ClipNorm: 5,
