@@ -36,8 +36,9 @@ reference grammar, excluding every expression of the official test split; the te
 the official split (sequences under 100 tokens) after the last epoch.
 
 The default is sized for a 2-core machine (about 8 minutes per run and under an hour for the five estimators,
-GR-MCK the slowest, measured with another job sharing the machine): hidden size 32, 10,000 training expressions, 3 epochs, batch 64, RAdam with
-learning rate 5e-3, gradient-norm clipping at 5, no dropout, the five estimators of the paper's table, seed 0.
+GR-MCK the slowest, measured with another job sharing the machine): hidden size 32, 10,000 training
+expressions, 3 epochs, batch 64, RAdam with learning rate 5e-3, gradient-norm clipping at 5, no dropout, the
+five estimators of the paper's table, seed 0.
 --hidden and --train-size take lists (e.g. --hidden 32,64) to measure how the accuracy moves with them.
 --paper runs the full protocol: hidden 300, 90,000 training expressions, batch 16, RAdam lr 7e-4 halved on a
 validation plateau, gradient-norm clipping at 5, dropout 0.5, 20 epochs, ReinMax's tau 1.1 and the other
