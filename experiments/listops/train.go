@@ -197,7 +197,14 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		if err != nil {
 			return nil, err
 		}
-		valid, _, err := ev.run(data.Valid, false)
+		// Evaluation takes minutes on the test split: its progress is reported as the fraction of expressions done.
+		evaluating := func(set string) func(float64) {
+			return func(frac float64) {
+				opt.Reporter.Report(experiments.Progress{Run: cfg.Key(), Done: opt.Done + epoch*steps, Total: opt.Total,
+					Metrics: map[string]float64{"epoch": float64(epoch), set: frac}})
+			}
+		}
+		valid, _, err := ev.run(data.Valid, false, evaluating("validating"))
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +215,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 			ValidLoss: valid.Loss, ValidAcc: valid.Acc, Seconds: seconds,
 		}
 		if epoch == cfg.Epochs {
-			res, parses, err := ev.run(test, true)
+			res, parses, err := ev.run(test, true, evaluating("testing"))
 			if err != nil {
 				return nil, err
 			}
@@ -335,8 +342,9 @@ type parse struct {
 }
 
 // run evaluates the model on ex. With trees set it also returns the parse of every expression and measures
-// Eval.TreeF1; without, the parses are nil and TreeF1 is 0.
-func (e evaluator) run(ex []listops.Example, trees bool) (Eval, []parse, error) {
+// Eval.TreeF1; without, the parses are nil and TreeF1 is 0. After every batch it calls progress, unless nil, with
+// the fraction of the expressions done.
+func (e evaluator) run(ex []listops.Example, trees bool, progress func(float64)) (Eval, []parse, error) {
 	order := make([]int, len(ex))
 	for i := range order {
 		order[i] = i
@@ -346,12 +354,16 @@ func (e evaluator) run(ex []listops.Example, trees bool) (Eval, []parse, error) 
 		parses = make([]parse, len(ex))
 	}
 	var sum, correct float64
+	done := 0
 	for _, b := range batches(ex, order, evalBatch, nil) {
 		out, err := e.exec.Exec(b.tensors(ex, evalBatch)...)
 		if err != nil {
 			return Eval{}, nil, err
 		}
 		sum, correct = sum+scalar(out[0]), correct+scalar(out[1])
+		if done += len(b.idx); progress != nil {
+			progress(float64(done) / float64(len(ex)))
+		}
 		if !trees {
 			continue
 		}

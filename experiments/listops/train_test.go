@@ -42,9 +42,21 @@ func TestTrainingReducesLoss(t *testing.T) {
 	cfg := tinyConfig(t, "reinmax")
 	// Adam: RAdam's first steps are plain momentum, too small for a test of a few steps.
 	cfg.Epochs, cfg.Batch, cfg.Optimizer, cfg.Dropout = 6, 8, "adam", 0
-	recs, err := Run(cfg, tinyData(t), Options{Backend: testBackend(t)})
+	evaluated := map[string][]float64{} // the evaluation progress reported, per set
+	report := func(p experiments.Progress) {
+		for _, set := range []string{"validating", "testing"} {
+			if f, ok := p.Metrics[set]; ok {
+				evaluated[set] = append(evaluated[set], f)
+			}
+		}
+	}
+	recs, err := Run(cfg, tinyData(t), Options{Backend: testBackend(t), Reporter: report})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Validation after each of the 6 epochs and the test after the last, each ending at 1.
+	if v, ts := evaluated["validating"], evaluated["testing"]; len(v) < 6 || len(ts) < 1 || v[len(v)-1] != 1 || ts[len(ts)-1] != 1 {
+		t.Errorf("evaluation progress: validating %v, testing %v; want at least 6 and 1 reports ending at 1", v, ts)
 	}
 	if len(recs) != 6 || recs[5].Test == nil || recs[4].Test != nil {
 		t.Fatalf("records %+v: want 6 epochs, a test result on the last only", recs)
@@ -290,7 +302,7 @@ func TestEvaluationIgnoresPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, together, err := ev.run(ex, true)
+	_, together, err := ev.run(ex, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +316,7 @@ func TestEvaluationIgnoresPadding(t *testing.T) {
 		t.Fatalf("%d expressions of %d widths, want one batch of several widths", len(ex), len(widths))
 	}
 	for i := range ex {
-		_, alone, err := ev.run(ex[i:i+1], true)
+		_, alone, err := ev.run(ex[i:i+1], true, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
