@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/listops"
-	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/optim"
 )
 
@@ -33,22 +31,12 @@ func BenchmarkTrainStep(b *testing.B) {
 					}
 				}
 				in := batch{width: w, idx: idx}.tensors(ex, cfg.Batch)
-				est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau})
-				if err != nil {
-					b.Fatal(err)
-				}
-				store, err := experiments.NewStore(cfg.Seed)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := initParams(store, cfg.Hidden, cfg.Seed); err != nil {
-					b.Fatal(err)
-				}
+				m, store := newModel(b, cfg)
 				update, err := optim.New(cfg.Optimizer, cfg.LR)
 				if err != nil {
 					b.Fatal(err)
 				}
-				step, err := newTrainStep(testBackend(b), store, treeLSTM{cfg: cfg, est: est}, update)
+				step, err := newTrainStep(testBackend(b), store, m, update)
 				if err != nil {
 					b.Fatal(err)
 				}

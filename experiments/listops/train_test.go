@@ -11,6 +11,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/listops"
@@ -286,19 +287,8 @@ func TestEvaluationIgnoresPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := tinyConfig(t, "reinmax")
-	est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := experiments.NewStore(cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := initParams(store, cfg.Hidden, cfg.Seed); err != nil {
-		t.Fatal(err)
-	}
-	ev, err := newEvaluator(testBackend(t), store, treeLSTM{cfg: cfg, est: est})
+	m, store := newModel(t, tinyConfig(t, "reinmax"))
+	ev, err := newEvaluator(testBackend(t), store, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,4 +315,21 @@ func TestEvaluationIgnoresPadding(t *testing.T) {
 				alone[0].merges, alone[0].pred, widest, together[i].merges, together[i].pred)
 		}
 	}
+}
+
+// newModel returns the model of cfg and a store with its initial parameters.
+func newModel(t testing.TB, cfg Config) (treeLSTM, *model.Store) {
+	t.Helper()
+	est, err := reinmax.NewStraightThrough(cfg.Estimator, reinmax.Params{Tau: cfg.Tau, K: cfg.K})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := experiments.NewStore(cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initParams(store, cfg.Hidden, cfg.Seed); err != nil {
+		t.Fatal(err)
+	}
+	return treeLSTM{cfg: cfg, est: est}, store
 }
