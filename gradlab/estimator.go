@@ -16,8 +16,8 @@ import (
 //
 // Surrogate builds, from logits x of shape (N, dims...) (N copies of θ, one per draw) and the problem's loss per
 // draw (N), or per draw and example (N, M) for a Separable problem, a scalar whose gradient with respect to x holds
-// in row n the n-th draw's estimate of ∇θ E_D f(D); the draws must be independent. It draws its randomness from src (which advances with every execution of the graph) and may
-// keep state in scope. FromStraightThrough and FromScoreFunction adapt the two families of package reinmax.
+// in row n the n-th draw's estimate of ∇θ E_D f(D); the draws must be independent. It draws its randomness from
+// src (which advances with every execution of the graph) and may keep state in scope. FromStraightThrough and FromScoreFunction adapt the two families of package reinmax.
 type Estimator struct {
 	Name      string
 	Tau       float64 // temperature, for the record (0 when the estimator has none)
@@ -121,7 +121,7 @@ func NewScoreFunctionEstimator(name string, k int) (Estimator, error) {
 }
 
 // Names returns the registered estimators that the lab runs: the straight-through family and the score-function
-// estimators for categorical variables (but exact, the reference).
+// estimators for categorical variables, except exact (the reference).
 func Names() []string {
 	var out []string
 	for _, spec := range reinmax.Estimators() {
