@@ -96,15 +96,11 @@ const evalBatch = 64
 // lrPath is where GoMLX's optimisers (and optim.RAdam) keep the learning rate.
 var lrPath = "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
 
-// StepsPerEpoch returns the number of training steps of one epoch for cfg on data: the batches of every padded
-// width (the last one of each width may be partial).
+// StepsPerEpoch returns the number of training steps of one epoch for cfg on data: batches cuts the training
+// expressions into full batches but the last, so it is ⌈TrainSize/Batch⌉.
 func StepsPerEpoch(cfg Config, data Data) int {
-	train := data.Train[:min(cfg.TrainSize, len(data.Train))]
-	order := make([]int, len(train))
-	for i := range order {
-		order[i] = i
-	}
-	return len(batches(train, order, cfg.Batch, nil))
+	n := min(cfg.TrainSize, len(data.Train))
+	return (n + cfg.Batch - 1) / cfg.Batch
 }
 
 // Run trains one configuration and returns the record of every epoch it ran. With a checkpoint it resumes after
