@@ -4,7 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	_ "github.com/gomlx/compute/gobackend"
 
 	"github.com/f60e9205/reinmax/results"
 )
@@ -52,11 +55,13 @@ func TestRunJobsSkipsFinishedAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ran []string
+	var progress [][2]int
 	crash := errors.New("crash")
 	job := func(key string, fail bool) Job {
-		return Job{Key: key, Cost: 1, Run: func(ckpt string, done, total int) error {
+		return Job{Key: key, Cost: 1, Run: func(env Env) error {
 			ran = append(ran, key)
-			if err := os.WriteFile(ckpt, []byte(key), 0o644); err != nil {
+			progress = append(progress, [2]int{env.Done, env.Total})
+			if err := os.WriteFile(env.Checkpoint, []byte(key), 0o644); err != nil {
 				return err
 			}
 			if fail {
@@ -65,12 +70,15 @@ func TestRunJobsSkipsFinishedAndResumes(t *testing.T) {
 			return results.AppendJSONL(filepath.Join(dir, log), []rec{{key, true}})
 		}}
 	}
-	err := RunJobs[rec](dir, log, Shard{}, []Job{job("a", false), job("b", false), job("c", true)})
+	err := RunJobs[rec](dir, log, Shard{}, Env{}, []Job{job("a", false), job("b", false), job("c", true)})
 	if !errors.Is(err, crash) {
 		t.Fatalf("error %v, want the job's", err)
 	}
 	if len(ran) != 2 || ran[0] != "b" || ran[1] != "c" {
 		t.Errorf("ran %v, want b then c (a is finished)", ran)
+	}
+	if want := [][2]int{{0, 2}, {1, 2}}; !slices.Equal(progress, want) {
+		t.Errorf("jobs saw (done, total) %v, want %v", progress, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, CheckpointDir, "b.ckpt")); !os.IsNotExist(err) {
 		t.Errorf("checkpoint of the finished job b was kept: %v", err)

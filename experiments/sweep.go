@@ -12,9 +12,9 @@ import (
 type Job struct {
 	Key  string // the run key its records carry (results.Record.RunKey)
 	Cost int    // units of work, for progress: training steps, say
-	// Run trains the job, saving checkpoints to (and resuming from) the file ckpt. done is the work of the sweep
-	// finished before this job and total the work of the whole sweep, for progress reports.
-	Run func(ckpt string, done, total int) error
+	// Run trains the job in env: the sweep's backend and reporter, the job's checkpoint file (to save to and
+	// resume from) and its place in the sweep's work.
+	Run func(env Env) error
 }
 
 // CheckpointDir is the folder of a sweep's output folder that holds the checkpoints of unfinished runs.
@@ -26,9 +26,10 @@ func FileName(key string) string {
 }
 
 // RunJobs runs, in order, the jobs that belong to shard and have no final record yet in the results log at
-// dir/log; a job interrupted before resumes from its checkpoint, which is removed once the job finishes. The
+// dir/log; a job interrupted before resumes from its checkpoint, which is removed once the job finishes. Each job
+// runs in env (its backend resolved by BackendOr, once) with its own checkpoint file and place in the sweep. The
 // output folder is checked to be writable before any work starts.
-func RunJobs[R results.Record](dir, log string, shard Shard, jobs []Job) error {
+func RunJobs[R results.Record](dir, log string, shard Shard, env Env, jobs []Job) error {
 	if err := results.PrepareDir(dir); err != nil {
 		return err
 	}
@@ -49,16 +50,22 @@ func RunJobs[R results.Record](dir, log string, shard Shard, jobs []Job) error {
 			total += j.Cost
 		}
 	}
-	done := 0
+	if len(todo) == 0 {
+		return nil
+	}
+	if env.Backend, err = BackendOr(env.Backend); err != nil {
+		return err
+	}
+	env.Total = total
 	for _, j := range todo {
-		ckpt := filepath.Join(ckptDir, FileName(j.Key)+".ckpt")
-		if err := j.Run(ckpt, done, total); err != nil {
+		env.Checkpoint = filepath.Join(ckptDir, FileName(j.Key)+".ckpt")
+		if err := j.Run(env); err != nil {
 			return err
 		}
-		if err := os.Remove(ckpt); err != nil && !os.IsNotExist(err) {
+		if err := os.Remove(env.Checkpoint); err != nil && !os.IsNotExist(err) {
 			return err
 		}
-		done += j.Cost
+		env.Done += j.Cost
 	}
 	return nil
 }

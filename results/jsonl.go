@@ -21,6 +21,12 @@ type Record interface {
 	Final() bool
 }
 
+// Appender returns a function that appends one record to the JSON-lines file at path (AppendJSONL): a run's
+// per-record callback in a sweep.
+func Appender[R any](path string) func(R) error {
+	return func(r R) error { return AppendJSONL(path, []R{r}) }
+}
+
 // AppendJSONL appends recs to the JSON-lines file at path, one JSON object per line, creating the file if needed.
 //
 // The records go out in a single write on a file opened for appending (O_APPEND), so a crash leaves at most a

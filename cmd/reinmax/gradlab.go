@@ -201,13 +201,13 @@ func buildEncoderProblem(cmd *cobra.Command, spec catvae.EncoderSpec, backend co
 	}
 	steps := cfg.Epochs * (min(cfg.TrainSize, train.N) / cfg.Batch)
 	reporter, finish := newProgress(cmd)
-	p, err := spec.Build(catvae.Data{Train: train, Test: test}, catvae.Options{
+	p, err := spec.Build(catvae.Data{Train: train, Test: test}, catvae.Options{Env: experiments.Env{
 		Backend: backend, Checkpoint: ckpt, Total: steps,
 		Reporter: func(pr experiments.Progress) {
 			pr.Run = "training " + pr.Run
 			reporter(pr)
 		},
-	})
+	}})
 	finish()
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	_ "github.com/gomlx/compute/gobackend"
+
+	"github.com/f60e9205/reinmax/experiments"
 )
 
 var (
@@ -77,7 +79,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var first []Record
-	_, err = Run(cfg, data, Options{Checkpoint: ckpt, OnRecord: func(r Record) error {
+	_, err = Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}, OnRecord: func(r Record) error {
 		first = append(first, r)
 		if r.Step == 20 {
 			return crash
@@ -87,7 +89,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	rest, err := Run(cfg, data, Options{Checkpoint: ckpt})
+	rest, err := Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}})
 	if err != nil {
 		t.Fatal(err)
 	}

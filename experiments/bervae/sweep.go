@@ -97,7 +97,7 @@ func (s Sweep) Run(load func(dataset string) (Data, error), backend compute.Back
 	jobs := make([]experiments.Job, len(all))
 	for i, c := range all {
 		jobs[i] = experiments.Job{Key: runKey(c.Dataset, c.K, c.Estimator, c.Seed), Cost: c.Steps,
-			Run: func(ckpt string, done, total int) error {
+			Run: func(env experiments.Env) error {
 				data, ok := cache[c.Dataset]
 				if !ok {
 					var err error
@@ -106,14 +106,11 @@ func (s Sweep) Run(load func(dataset string) (Data, error), backend compute.Back
 					}
 					cache[c.Dataset] = data
 				}
-				_, err := Run(c, data, Options{
-					Backend: backend, Checkpoint: ckpt, Reporter: reporter, Done: done, Total: total,
-					OnRecord: func(r Record) error { return results.AppendJSONL(log, []Record{r}) },
-				})
+				_, err := Run(c, data, Options{Env: env, OnRecord: results.Appender[Record](log)})
 				return err
 			}}
 	}
-	if err := experiments.RunJobs[Record](s.Dir, ResultsFile, s.Shard, jobs); err != nil {
+	if err := experiments.RunJobs[Record](s.Dir, ResultsFile, s.Shard, experiments.Env{Backend: backend, Reporter: reporter}, jobs); err != nil {
 		return err
 	}
 	return Report(s.Dir)

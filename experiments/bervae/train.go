@@ -57,14 +57,11 @@ func runKey(dataset string, k int, estimator string, seed int64) string {
 	return fmt.Sprintf("%s K=%d %s seed=%d", dataset, k, estimator, seed)
 }
 
-// Options are the run's plumbing, none of which changes its results.
+// Options are the run's plumbing, none of which changes its results. The checkpoint is saved at every evaluation,
+// progress is reported after every training step.
 type Options struct {
-	Backend    compute.Backend      // nil: experiments.NewBackend()
-	Checkpoint string               // saved at every evaluation and resumed from; "" disables checkpoints
-	OnRecord   func(Record) error   // called with each record before the checkpoint is saved
-	Reporter   experiments.Reporter // progress after every step
-	Done       int                  // steps of the sweep finished before this run, for progress
-	Total      int                  // steps of the whole sweep, for progress
+	experiments.Env
+	OnRecord func(Record) error // called with each record before the checkpoint is saved
 }
 
 type state struct{ Step int }
@@ -156,10 +153,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 		}
 		sum += loss
 		variance = float64(tensors.ToScalar[float32](out[1]))
-		opt.Reporter.Report(experiments.Progress{
-			Run: runKey(cfg.Dataset, cfg.K, cfg.Estimator, cfg.Seed), Done: opt.Done + step, Total: opt.Total,
-			Metrics: map[string]float64{"-elbo": loss},
-		})
+		opt.Report(runKey(cfg.Dataset, cfg.K, cfg.Estimator, cfg.Seed), step, map[string]float64{"-elbo": loss})
 		if step%cfg.EvalEvery != 0 && step != cfg.Steps {
 			continue
 		}

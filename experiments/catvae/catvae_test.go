@@ -118,7 +118,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var got []Epoch
-	_, err = Run(cfg, data, Options{Checkpoint: ckpt, OnEpoch: func(e Epoch) error {
+	_, err = Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}, OnEpoch: func(e Epoch) error {
 		got = append(got, e)
 		if e.Epoch == 2 {
 			return crash
@@ -128,7 +128,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: error %v", err)
 	}
-	resumed, err := Run(cfg, data, Options{Checkpoint: ckpt})
+	resumed, err := Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,20 +87,13 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	for i, c := range all {
 		key := runKey(c.Name(), c.Estimator, c.Seed)
 		jobs[i] = experiments.Job{Key: key, Cost: c.Epochs * (trainLen(c, data) / c.Batch),
-			Run: func(ckpt string, done, total int) error {
-				_, err := Run(c, data, Options{
-					Backend:    backend,
-					Checkpoint: ckpt,
-					OnEpoch:    func(e Epoch) error { return results.AppendJSONL(log, []Epoch{e}) },
-					Reporter:   reporter,
-					Done:       done,
-					Total:      total,
-					Images:     filepath.Join(s.Dir, imagesDir, experiments.FileName(key)+".png"),
-				})
+			Run: func(env experiments.Env) error {
+				_, err := Run(c, data, Options{Env: env, OnEpoch: results.Appender[Epoch](log),
+					Images: filepath.Join(s.Dir, imagesDir, experiments.FileName(key)+".png")})
 				return err
 			}}
 	}
-	if err := experiments.RunJobs[Epoch](s.Dir, ResultsFile, s.Shard, jobs); err != nil {
+	if err := experiments.RunJobs[Epoch](s.Dir, ResultsFile, s.Shard, experiments.Env{Backend: backend, Reporter: reporter}, jobs); err != nil {
 		return err
 	}
 	return Report(s.Dir)

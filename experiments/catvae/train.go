@@ -53,15 +53,12 @@ func runKey(config, estimator string, seed int64) string {
 	return fmt.Sprintf("%s %s seed=%d", config, estimator, seed)
 }
 
-// Options are the run's plumbing, none of which changes its results.
+// Options are the run's plumbing, none of which changes its results. The checkpoint is saved after every epoch,
+// progress is reported after every training step.
 type Options struct {
-	Backend    compute.Backend      // nil: experiments.NewBackend()
-	Checkpoint string               // file saved after every epoch and resumed from; "" disables checkpoints
-	OnEpoch    func(Epoch) error    // called with each epoch's record before the checkpoint is saved
-	Reporter   experiments.Reporter // progress after every step
-	Images     string               // PNG of test images, reconstructions and prior samples after the last epoch; "" for none
-	Done       int                  // steps of the sweep finished before this run, for progress
-	Total      int                  // steps of the whole sweep, for progress
+	experiments.Env
+	OnEpoch func(Epoch) error // called with each epoch's record before the checkpoint is saved
+	Images  string            // PNG of test images, reconstructions and prior samples after the last epoch; "" for none
 }
 
 // state is what a checkpoint keeps besides the model's variables.
@@ -126,12 +123,8 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 				return nil, fmt.Errorf("catvae: %s: the loss is %v at epoch %d step %d", runKey(cfg.Name(), cfg.Estimator, cfg.Seed), loss, epoch, s+1)
 			}
 			sumLoss, sumBCE, sumKL = sumLoss+loss, sumBCE+bce, sumKL+kl
-			opt.Reporter.Report(experiments.Progress{
-				Run:     runKey(cfg.Name(), cfg.Estimator, cfg.Seed),
-				Done:    opt.Done + (epoch-1)*stepsPerEpoch + s + 1,
-				Total:   opt.Total,
-				Metrics: map[string]float64{"epoch": float64(epoch), "-elbo": sumLoss / float64(s+1)},
-			})
+			opt.Report(runKey(cfg.Name(), cfg.Estimator, cfg.Seed), (epoch-1)*stepsPerEpoch+s+1,
+				map[string]float64{"epoch": float64(epoch), "-elbo": sumLoss / float64(s+1)})
 		}
 		seconds := time.Since(start).Seconds()
 		testLoss, err := evaluate(evalStep, test, cfg.Batch)

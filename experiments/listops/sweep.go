@@ -127,9 +127,6 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	if err != nil {
 		return err
 	}
-	if backend, err = experiments.BackendOr(backend); err != nil {
-		return err
-	}
 	if err := os.MkdirAll(filepath.Join(s.Dir, TreesDir), 0o755); err != nil {
 		return fmt.Errorf("listops: %w", err)
 	}
@@ -141,20 +138,13 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	for i, c := range all {
 		key := c.Key()
 		jobs[i] = experiments.Job{Key: key, Cost: c.Epochs * StepsPerEpoch(c, data),
-			Run: func(ckpt string, done, total int) error {
-				_, err := Run(c, data, Options{
-					Backend:    backend,
-					Checkpoint: ckpt,
-					OnEpoch:    func(e Epoch) error { return results.AppendJSONL(log, []Epoch{e}) },
-					Reporter:   reporter,
-					Done:       done,
-					Total:      total,
-					Trees:      filepath.Join(s.Dir, TreesDir, experiments.FileName(key)+".txt"),
-				})
+			Run: func(env experiments.Env) error {
+				_, err := Run(c, data, Options{Env: env, OnEpoch: results.Appender[Epoch](log),
+					Trees: filepath.Join(s.Dir, TreesDir, experiments.FileName(key)+".txt")})
 				return err
 			}}
 	}
-	if err := experiments.RunJobs[Epoch](s.Dir, ResultsFile, s.Shard, jobs); err != nil {
+	if err := experiments.RunJobs[Epoch](s.Dir, ResultsFile, s.Shard, experiments.Env{Backend: backend, Reporter: reporter}, jobs); err != nil {
 		return err
 	}
 	return Report(s.Dir)

@@ -69,17 +69,14 @@ func runKey(hidden, trainSize int, estimator string, seed int64) string {
 // Key is the run's key in results files, e.g. "h64 n20000 reinmax seed=0".
 func (c Config) Key() string { return runKey(c.Hidden, c.TrainSize, c.Estimator, c.Seed) }
 
-// Options are the run's plumbing, none of which changes its results.
+// Options are the run's plumbing, none of which changes its results. The checkpoint is saved after every epoch,
+// progress is reported after every training step and during evaluations.
 type Options struct {
-	Backend    compute.Backend      // nil: experiments.NewBackend()
-	Checkpoint string               // file saved after every epoch and resumed from; "" disables checkpoints
-	OnEpoch    func(Epoch) error    // called with each epoch's record before the checkpoint is saved
-	Reporter   experiments.Reporter // progress after every step
+	experiments.Env
+	OnEpoch func(Epoch) error // called with each epoch's record before the checkpoint is saved
 	// Trees is a text file where, after the final epoch, the induced trees of a few test expressions are written
 	// beside their gold trees (RenderTrees); "" for none.
 	Trees string
-	Done  int // steps of the sweep finished before this run, for progress
-	Total int // steps of the whole sweep, for progress
 }
 
 // state is what a checkpoint keeps besides the model's variables (whose learning rate variable holds the current
@@ -179,13 +176,8 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 				return nil, fmt.Errorf("listops: %s: the loss is %v at epoch %d step %d", cfg.Key(), l, epoch, s+1)
 			}
 			sumLoss, sumCorrect, seen = sumLoss+l, sumCorrect+scalar(out[1]), seen+len(b.idx)
-			opt.Reporter.Report(experiments.Progress{
-				Run:   cfg.Key(),
-				Done:  opt.Done + (epoch-1)*steps + s + 1,
-				Total: opt.Total,
-				Metrics: map[string]float64{
-					"epoch": float64(epoch), "loss": sumLoss / float64(seen), "acc": sumCorrect / float64(seen),
-				},
+			opt.Report(cfg.Key(), (epoch-1)*steps+s+1, map[string]float64{
+				"epoch": float64(epoch), "loss": sumLoss / float64(seen), "acc": sumCorrect / float64(seen),
 			})
 		}
 		seconds := time.Since(start).Seconds()
@@ -196,8 +188,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		// Evaluation takes minutes on the test split: its progress is reported as the fraction of expressions done.
 		evaluating := func(set string) func(float64) {
 			return func(frac float64) {
-				opt.Reporter.Report(experiments.Progress{Run: cfg.Key(), Done: opt.Done + epoch*steps, Total: opt.Total,
-					Metrics: map[string]float64{"epoch": float64(epoch), set: frac}})
+				opt.Report(cfg.Key(), epoch*steps, map[string]float64{"epoch": float64(epoch), set: frac})
 			}
 		}
 		valid, _, err := ev.run(data.Valid, false, evaluating("validating"))

@@ -51,7 +51,7 @@ func TestTrainingReducesLoss(t *testing.T) {
 			}
 		}
 	}
-	recs, err := Run(cfg, tinyData(t), Options{Backend: testBackend(t), Reporter: report})
+	recs, err := Run(cfg, tinyData(t), Options{Env: experiments.Env{Backend: testBackend(t), Reporter: report}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +82,14 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	cfg := tinyConfig(t, "reinmax")
 	cfg.Patience = 1 // exercise the learning-rate schedule's state across the checkpoint
 	backend := testBackend(t)
-	want, err := Run(cfg, data, Options{Backend: backend})
+	want, err := Run(cfg, data, Options{Env: experiments.Env{Backend: backend}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var got []Epoch
-	_, err = Run(cfg, data, Options{Backend: backend, Checkpoint: ckpt, OnEpoch: func(e Epoch) error {
+	_, err = Run(cfg, data, Options{Env: experiments.Env{Backend: backend, Checkpoint: ckpt}, OnEpoch: func(e Epoch) error {
 		got = append(got, e)
 		if e.Epoch == 2 {
 			return crash
@@ -99,7 +99,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: error %v", err)
 	}
-	resumed, err := Run(cfg, data, Options{Backend: backend, Checkpoint: ckpt})
+	resumed, err := Run(cfg, data, Options{Env: experiments.Env{Backend: backend, Checkpoint: ckpt}})
 	if err != nil {
 		t.Fatal(err)
 	}
