@@ -1,7 +1,6 @@
 package listops
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -262,17 +261,12 @@ func Merge(dst string, srcs ...string) error {
 			return err
 		}
 		for _, b := range bs {
-			if !slices.ContainsFunc(all, func(a Baselines) bool { return a.TrainSize == b.TrainSize }) {
+			if !hasBaselines(all, b.TrainSize) {
 				all = append(all, b)
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b Baselines) int { return a.TrainSize - b.TrainSize })
-	if err := results.WriteFile(filepath.Join(dst, BaselinesFile), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(all)
-	}); err != nil {
+	if err := writeBaselines(filepath.Join(dst, BaselinesFile), all); err != nil {
 		return err
 	}
 	return Report(dst)

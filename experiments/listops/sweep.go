@@ -1,12 +1,9 @@
 package listops
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/gomlx/compute"
 
@@ -130,7 +127,7 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	if err := os.MkdirAll(filepath.Join(s.Dir, TreesDir), 0o755); err != nil {
 		return fmt.Errorf("listops: %w", err)
 	}
-	if err := s.writeBaselines(data, all); err != nil {
+	if err := s.fitMissingBaselines(data, all); err != nil {
 		return err
 	}
 	log := filepath.Join(s.Dir, ResultsFile)
@@ -150,9 +147,9 @@ func (s Sweep) Run(data Data, backend compute.Backend, reporter experiments.Repo
 	return Report(s.Dir)
 }
 
-// writeBaselines fits the baselines for every training-set size of the sweep that the baselines file of the
+// fitMissingBaselines fits the baselines for every training-set size of the sweep that the baselines file of the
 // output folder lacks, and rewrites the file.
-func (s Sweep) writeBaselines(data Data, all []Config) error {
+func (s Sweep) fitMissingBaselines(data Data, all []Config) error {
 	if err := results.PrepareDir(s.Dir); err != nil {
 		return err
 	}
@@ -163,7 +160,7 @@ func (s Sweep) writeBaselines(data Data, all []Config) error {
 	}
 	changed := false
 	for _, c := range all {
-		if slices.ContainsFunc(have, func(b Baselines) bool { return b.TrainSize == c.TrainSize }) {
+		if hasBaselines(have, c.TrainSize) {
 			continue
 		}
 		b, err := FitBaselines(data, c.TrainSize)
@@ -176,26 +173,5 @@ func (s Sweep) writeBaselines(data Data, all []Config) error {
 	if !changed {
 		return nil
 	}
-	slices.SortFunc(have, func(a, b Baselines) int { return a.TrainSize - b.TrainSize })
-	return results.WriteFile(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(have)
-	})
-}
-
-// readBaselines reads a baselines file; a missing file holds none.
-func readBaselines(path string) ([]Baselines, error) {
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("listops: %w", err)
-	}
-	var out []Baselines
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("listops: %s: %w", path, err)
-	}
-	return out, nil
+	return writeBaselines(path, have)
 }

@@ -2,6 +2,7 @@ package listops
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/listops"
 	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/results"
 )
 
 // tinyData returns generated expressions of at most 8 tokens (one padded width, so one compiled graph per step
@@ -216,6 +218,41 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	trees, _ := os.ReadFile(filepath.Join(dir, TreesDir, "h8_n32_reinmax_seed=0.txt"))
 	if !strings.Contains(string(trees), "gold") || !strings.Contains(string(trees), "induced") {
 		t.Errorf("trees file lacks the gold and induced trees:\n%s", trees)
+	}
+}
+
+// TestMergeCombinesRunsAndBaselines merges two output folders that hold different training-set sizes: the merged
+// folder has both runs and both sizes' baselines, ordered by size.
+func TestMergeCombinesRunsAndBaselines(t *testing.T) {
+	data := tinyData(t)
+	root := t.TempDir()
+	var dirs []string
+	for _, n := range []int{32, 16} {
+		dir := filepath.Join(root, fmt.Sprint(n))
+		s := Sweep{Estimators: []string{"st"}, Seeds: []int64{0}, Hiddens: []int{8}, TrainSizes: []int{n}, Epochs: 1,
+			Batch: 16, Dir: dir}
+		if err := s.Run(data, testBackend(t), nil); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	dst := filepath.Join(root, "merged")
+	if err := Merge(dst, dirs...); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := readBaselines(filepath.Join(dst, BaselinesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 2 || bs[0].TrainSize != 16 || bs[1].TrainSize != 32 {
+		t.Errorf("merged baselines %+v, want those of 16 and 32 expressions in that order", bs)
+	}
+	recs, err := results.ReadJSONL[Epoch](filepath.Join(dst, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fin := results.Finished(recs); len(fin) != 2 || !fin["h8 n16 st seed=0"] || !fin["h8 n32 st seed=0"] {
+		t.Errorf("merged results finish %v, want both runs", fin)
 	}
 }
 
