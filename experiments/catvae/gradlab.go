@@ -186,30 +186,11 @@ func (p *EncoderProblem) codes(lo, hi int) *tensors.Tensor {
 // table runs the decoder on every code and returns f_m(k) at [k·M + m].
 func (p *EncoderProblem) table() ([]float64, error) {
 	vm := vae{cfg: p.cfg}
-	exec, err := model.NewExec(p.backend, p.store, func(scope *model.Scope, codes, x *Node) *Node {
+	return p.overCodes(encoderChunk, func(scope *model.Scope, codes, x *Node) *Node {
 		out := vm.decode(scope, codes)                              // (n, Pixels)
 		xo := DotGeneral(out, []int{1}, nil, x, []int{1}, nil)      // (n, M)
 		return Sub(InsertAxes(ReduceSum(Softplus(out), -1), 1), xo) // (n, M)
 	})
-	if err != nil {
-		return nil, err
-	}
-	defer exec.Finalize()
-	x := tensors.FromFlatDataAndDimensions(p.images, p.m, Pixels)
-	f := make([]float64, 0, p.k*p.m)
-	for lo := 0; lo < p.k; lo += encoderChunk {
-		hi := min(lo+encoderChunk, p.k)
-		outs, err := exec.Exec(p.codes(lo, hi), x)
-		if err != nil {
-			return nil, err
-		}
-		v, err := tensors.CopyFlatData[float64](outs[0])
-		if err != nil {
-			return nil, err
-		}
-		f = append(f, v...)
-	}
-	return f, nil
 }
 
 // derivatives returns ∂f_m/∂d at every code k and image m, at [(k·M + m)·L·C :], by differentiating the decoder's
@@ -217,22 +198,26 @@ func (p *EncoderProblem) table() ([]float64, error) {
 func (p *EncoderProblem) derivatives() ([]float64, error) {
 	lc := p.cfg.Latents * p.cfg.Categories
 	vm := vae{cfg: p.cfg}
-	exec, err := model.NewExec(p.backend, p.store, func(scope *model.Scope, codes, x *Node) *Node {
+	return p.overCodes(max(1, encoderChunk/p.m), func(scope *model.Scope, codes, x *Node) *Node {
 		n := codes.Shape().Dimensions[0]
 		d := BroadcastToDims(InsertAxes(codes, 1), n, p.m, lc) // (n, M, L·C): one copy of each code per image
 		out := Reshape(vm.decode(scope, Reshape(d, n*p.m, lc)), n, p.m, Pixels)
 		return Gradient(ReduceAllSum(bce(out, InsertAxes(x, 0))), d)[0]
 	})
+}
+
+// overCodes compiles fn, a function of a chunk of codes (n, L·C) and the M images (M, Pixels), runs it on every
+// code, chunk codes at a time, and returns its outputs one after the other.
+func (p *EncoderProblem) overCodes(chunk int, fn func(scope *model.Scope, codes, x *Node) *Node) ([]float64, error) {
+	exec, err := model.NewExec(p.backend, p.store, fn)
 	if err != nil {
 		return nil, err
 	}
 	defer exec.Finalize()
 	x := tensors.FromFlatDataAndDimensions(p.images, p.m, Pixels)
-	step := max(1, encoderChunk/p.m)
-	df := make([]float64, 0, p.k*p.m*lc)
-	for lo := 0; lo < p.k; lo += step {
-		hi := min(lo+step, p.k)
-		outs, err := exec.Exec(p.codes(lo, hi), x)
+	var out []float64
+	for lo := 0; lo < p.k; lo += chunk {
+		outs, err := exec.Exec(p.codes(lo, min(lo+chunk, p.k)), x)
 		if err != nil {
 			return nil, err
 		}
@@ -240,9 +225,9 @@ func (p *EncoderProblem) derivatives() ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		df = append(df, v...)
+		out = append(out, v...)
 	}
-	return df, nil
+	return out, nil
 }
 
 // Name implements gradlab.Problem.
