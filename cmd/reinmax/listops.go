@@ -21,10 +21,10 @@ func init() {
 
 func newListOpsCommand() *cobra.Command {
 	var (
-		estimators, seeds, hidden, trainSize, shard, out string
-		epochs, batch, k, testSize                       int
-		tau, lr                                          float64
-		paper                                            bool
+		estimators, seeds, hidden, trainSize, shard, out, optimizer string
+		epochs, batch, k, testSize                                  int
+		tau, lr                                                     float64
+		paper                                                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "listops [--estimators ...] [--hidden H] [--train-size N] [--epochs E] [--seeds ...] [--paper] [--out DIR] [--shard i/n]",
@@ -53,7 +53,7 @@ checkpointed: run the same command again to resume; finished runs are skipped. -
 run starting at i; combine the shards' folders with 'reinmax merge listops'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s := listops.Sweep{Paper: paper, Epochs: epochs, Batch: batch, LR: lr, Tau: tau, K: k, TestSize: testSize, Dir: out}
+			s := listops.Sweep{Paper: paper, Epochs: epochs, Batch: batch, Optimizer: optimizer, LR: lr, Tau: tau, K: k, TestSize: testSize, Dir: out}
 			var err error
 			if s.Estimators, err = estimatorList(estimators, reinmax.StraightThroughFamily); err != nil {
 				return err
@@ -139,6 +139,7 @@ run starting at i; combine the shards' folders with 'reinmax merge listops'.`,
 	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or a range a-b (paper: 0-4)")
 	f.BoolVar(&paper, "paper", false, "the paper's protocol: hidden 300, batch 16, RAdam lr 7e-4, dropout 0.5, 20 epochs, seeds 0-4")
 	f.IntVar(&batch, "batch", 0, "expressions per training step (default 64; paper: 16)")
+	f.StringVar(&optimizer, "optimizer", "", "adam or radam (default and paper: radam)")
 	f.Float64Var(&lr, "lr", 0, "initial learning rate (default 5e-3; paper: 7e-4)")
 	f.Float64Var(&tau, "tau", 0, "temperature for every estimator (default: reinmax 1.1, gr-mck and gst-1.0 0.1, others 1)")
 	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck (default 100)")

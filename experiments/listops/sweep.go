@@ -29,11 +29,12 @@ const DefaultValidSize = 1000
 type Sweep struct {
 	Estimators []string // straight-through estimators of the registry
 	Seeds      []int64
-	Hiddens    []int // hidden sizes; empty: the configuration's
-	TrainSizes []int // training-set sizes; empty: the configuration's
-	Paper      bool  // start from PaperConfig instead of DefaultConfig
-	Epochs     int   // 0: the configuration's
-	Batch      int   // 0: the configuration's
+	Hiddens    []int  // hidden sizes; empty: the configuration's
+	TrainSizes []int  // training-set sizes; empty: the configuration's
+	Paper      bool   // start from PaperConfig instead of DefaultConfig
+	Epochs     int    // 0: the configuration's
+	Batch      int    // 0: the configuration's
+	Optimizer  string // "adam" or "radam"; "": the configuration's
 	LR         float64
 	Tau        float64 // 0: PaperTau's per-estimator value
 	K          int     // GR-MCK's samples; 0: its default
@@ -79,6 +80,9 @@ func (s Sweep) configs() ([]Config, error) {
 					}
 					if s.Batch > 0 {
 						c.Batch = s.Batch
+					}
+					if s.Optimizer != "" {
+						c.Optimizer = s.Optimizer
 					}
 					if s.LR > 0 {
 						c.LR = s.LR

@@ -29,7 +29,8 @@ type Epoch struct {
 	Seed      int64   `json:"seed"`
 	Epoch     int     `json:"epoch"`
 	Epochs    int     `json:"epochs"`
-	LR        float64 `json:"lr"` // learning rate during the epoch
+	Optimizer string  `json:"optimizer,omitempty"` // "adam" or "radam"; absent in the records of session 2, all RAdam
+	LR        float64 `json:"lr"`                  // learning rate during the epoch
 	// TrainLoss and TrainAcc are the cross-entropy and accuracy of the epoch's training steps, averaged over the
 	// training expressions while training (sampled merges, dropout).
 	TrainLoss float64 `json:"train_loss"`
@@ -197,7 +198,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		}
 		rec := Epoch{
 			Estimator: cfg.Estimator, Tau: cfg.Tau, Hidden: cfg.Hidden, TrainSize: cfg.TrainSize, Seed: cfg.Seed,
-			Epoch: epoch, Epochs: cfg.Epochs, LR: lr,
+			Epoch: epoch, Epochs: cfg.Epochs, Optimizer: cfg.Optimizer, LR: lr,
 			TrainLoss: sumLoss / float64(seen), TrainAcc: sumCorrect / float64(seen),
 			ValidLoss: valid.Loss, ValidAcc: valid.Acc, Seconds: seconds,
 		}
