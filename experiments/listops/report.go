@@ -25,6 +25,7 @@ var (
 // Summary is the final epoch of the finished runs of one estimator on one configuration, over seeds.
 type Summary struct {
 	Hidden, TrainSize, Epochs int
+	Optimizer                 string // "adam" or "radam"
 	Estimator                 string
 	Seeds                     int
 	TestAcc, TestAccStd       float64 // percent
@@ -36,16 +37,16 @@ type Summary struct {
 	Paper, PaperStd           float64 // the paper's test accuracy (percent), NaN when it reports none
 }
 
-// Config is the summary's configuration in short form, e.g. "h64 n20000 4ep".
+// Config is the summary's configuration in short form, e.g. "h64 n20000 4ep adam".
 func (s Summary) Config() string {
-	return fmt.Sprintf("h%d n%d %dep", s.Hidden, s.TrainSize, s.Epochs)
+	return fmt.Sprintf("h%d n%d %dep %s", s.Hidden, s.TrainSize, s.Epochs, s.Optimizer)
 }
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Epoch) []Summary {
 	var out []Summary
 	key := func(e Epoch) string {
-		return fmt.Sprintf("h%d n%d %dep %s", e.Hidden, e.TrainSize, e.Epochs, e.Estimator)
+		return fmt.Sprintf("h%d n%d %dep %s %s", e.Hidden, e.TrainSize, e.Epochs, e.optimizer(), e.Estimator)
 	}
 	for _, g := range results.GroupFinished(recs, key) {
 		rs := slices.DeleteFunc(g.Finals, func(e Epoch) bool { return e.Test == nil })
@@ -53,8 +54,9 @@ func Summarize(recs []Epoch) []Summary {
 			continue
 		}
 		first := rs[0]
-		s := Summary{Hidden: first.Hidden, TrainSize: first.TrainSize, Epochs: first.Epochs, Estimator: first.Estimator,
-			Seeds: len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
+		s := Summary{Hidden: first.Hidden, TrainSize: first.TrainSize, Epochs: first.Epochs, Optimizer: first.optimizer(),
+			Estimator: first.Estimator,
+			Seeds:     len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
 		s.TestAcc, s.TestAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.Test.Acc }))
 		s.ValidAcc, s.ValidAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.ValidAcc }))
 		s.TrainLoss = stat.Mean(results.Column(rs, func(e Epoch) float64 { return e.TrainLoss }), nil)
@@ -82,13 +84,13 @@ func Report(dir string) error {
 		return err
 	}
 	sums := Summarize(recs)
-	header := []string{"hidden", "train_size", "epochs", "estimator", "seeds", "test_acc_mean", "test_acc_std",
+	header := []string{"hidden", "train_size", "epochs", "optimizer", "estimator", "seeds", "test_acc_mean", "test_acc_std",
 		"valid_acc_mean", "valid_acc_std", "train_loss", "test_tree_f1", "test_n", "seconds_per_epoch",
 		"paper_test_acc", "paper_test_acc_std"}
 	var rows [][]string
 	for _, s := range sums {
 		rows = append(rows, []string{strconv.Itoa(s.Hidden), strconv.Itoa(s.TrainSize), strconv.Itoa(s.Epochs),
-			s.Estimator, strconv.Itoa(s.Seeds), num(s.TestAcc), num(s.TestAccStd), num(s.ValidAcc), num(s.ValidAccStd),
+			s.Optimizer, s.Estimator, strconv.Itoa(s.Seeds), num(s.TestAcc), num(s.TestAccStd), num(s.ValidAcc), num(s.ValidAccStd),
 			num(s.TrainLoss), num(s.TreeF1), strconv.Itoa(s.TestN), num(s.SecondsPerEpoch), num(s.Paper), num(s.PaperStd)})
 	}
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
@@ -132,7 +134,7 @@ func writeTable(w io.Writer, sums []Summary, base []Baselines) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ListOps test accuracy (%%) on the official test split (%d expressions under 100 tokens), greedy "+
 		"parsing after the final epoch, mean ± std over seeds (seeds in brackets). Columns: hidden size h, generated "+
-		"training expressions n, epochs.\n\n", testN)
+		"training expressions n, epochs, optimiser.\n\n", testN)
 	fmt.Fprintf(&b, "| estimator | %s | paper (h300, 20 ep) |\n", strings.Join(configs, " | "))
 	fmt.Fprintf(&b, "|---|%s---|\n", strings.Repeat("---|", len(configs)))
 	row := func(name string, val func(c string) string, paper string) {

@@ -29,7 +29,7 @@ type Epoch struct {
 	Seed      int64   `json:"seed"`
 	Epoch     int     `json:"epoch"`
 	Epochs    int     `json:"epochs"`
-	Optimizer string  `json:"optimizer,omitempty"` // "adam" or "radam"; absent in the records of session 2, all RAdam
+	Optimizer string  `json:"optimizer,omitempty"` // "adam" or "radam"; absent from the first records, all RAdam
 	LR        float64 `json:"lr"`                  // learning rate during the epoch
 	// TrainLoss and TrainAcc are the cross-entropy and accuracy of the epoch's training steps, averaged over the
 	// training expressions while training (sampled merges, dropout).
@@ -56,6 +56,14 @@ type Eval struct {
 
 // RunKey implements results.Record.
 func (e Epoch) RunKey() string { return runKey(e.Hidden, e.TrainSize, e.Estimator, e.Seed) }
+
+// optimizer is the run's optimiser; records written before they carried it were all RAdam's.
+func (e Epoch) optimizer() string {
+	if e.Optimizer == "" {
+		return "radam"
+	}
+	return e.Optimizer
+}
 
 // Final implements results.Record.
 func (e Epoch) Final() bool { return e.Epoch == e.Epochs }
