@@ -51,7 +51,7 @@ func PaperConfig(estimator string) (Config, error) {
 	return c, c.Validate()
 }
 
-// DefaultConfig returns the settings sized for a 2-core machine (6–8 minutes per run, GR-MCK twice that): the
+// DefaultConfig returns the settings sized for a 2-core machine (8–9 minutes per run, GR-MCK 14): the
 // paper's model with hidden size 32, no dropout, batch 64, 10,000 training expressions, 3 epochs, and Adam with
 // learning rate 1e-2 instead of the paper's RAdam. Over a run of 471 updates RAdam's variance rectification
 // r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)) rises from 0.03 to 0.46 (0.31 on average; 0.99 over the
