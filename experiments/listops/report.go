@@ -38,15 +38,18 @@ type Summary struct {
 }
 
 // Config is the summary's configuration in short form, e.g. "h64 n20000 4ep adam".
-func (s Summary) Config() string {
-	return fmt.Sprintf("h%d n%d %dep %s", s.Hidden, s.TrainSize, s.Epochs, s.Optimizer)
+func (s Summary) Config() string { return configLabel(s.Hidden, s.TrainSize, s.Epochs, s.Optimizer) }
+
+// configLabel names a configuration in tables and groups: "h64 n20000 4ep adam".
+func configLabel(hidden, trainSize, epochs int, optimizer string) string {
+	return fmt.Sprintf("h%d n%d %dep %s", hidden, trainSize, epochs, optimizer)
 }
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Epoch) []Summary {
 	var out []Summary
 	key := func(e Epoch) string {
-		return fmt.Sprintf("h%d n%d %dep %s %s", e.Hidden, e.TrainSize, e.Epochs, e.optimizer(), e.Estimator)
+		return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) + " " + e.Estimator
 	}
 	for _, g := range results.GroupFinished(recs, key) {
 		rs := slices.DeleteFunc(g.Finals, func(e Epoch) bool { return e.Test == nil })
@@ -55,8 +58,7 @@ func Summarize(recs []Epoch) []Summary {
 		}
 		first := rs[0]
 		s := Summary{Hidden: first.Hidden, TrainSize: first.TrainSize, Epochs: first.Epochs, Optimizer: first.optimizer(),
-			Estimator: first.Estimator,
-			Seeds:     len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
+			Estimator: first.Estimator, Seeds: len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
 		s.TestAcc, s.TestAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.Test.Acc }))
 		s.ValidAcc, s.ValidAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.ValidAcc }))
 		s.TrainLoss = stat.Mean(results.Column(rs, func(e Epoch) float64 { return e.TrainLoss }), nil)
