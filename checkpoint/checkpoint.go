@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"bytes"
 	"encoding/gob"
 	"encoding/json"
@@ -14,8 +16,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/f60e9205/reinmax/results"
 )
 
 // format is the version written in every file; Load refuses other versions.
@@ -65,7 +65,7 @@ func Save(path string, store *model.Store, state any) error {
 	if err := gob.NewEncoder(&buf).Encode(&f); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return results.WriteBytes(path, buf.Bytes())
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 // Load restores a checkpoint written by Save: it creates or overwrites the variables of store and decodes the saved

@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -237,7 +239,7 @@ func (l Lab) write(sum *Summary, family *ProblemSpec) error {
 	if err := writeJSONL(path(ResultsJSONL), sum.Results); err != nil {
 		return err
 	}
-	if err := results.WriteBytes(path(TableFile), []byte(Table(sum))); err != nil {
+	if err := atomicfile.WriteBytes(path(TableFile), []byte(Table(sum))); err != nil {
 		return err
 	}
 	var problems []string
@@ -287,7 +289,7 @@ func (l Lab) write(sum *Summary, family *ProblemSpec) error {
 }
 
 func writeJSONL[T any](path string, recs []T) error {
-	return results.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, r := range recs {
 			if err := enc.Encode(r); err != nil {

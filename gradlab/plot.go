@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"bytes"
 	"fmt"
 	"image/color"
@@ -17,8 +19,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/f60e9205/reinmax/results"
 )
 
 // WriteTauPlot writes base+".png" and base+".svg", each file atomically: for the results of one problem, the
@@ -301,7 +301,7 @@ func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error 
 				return fmt.Errorf("gradlab: rendering %s.svg: %w", base, err)
 			}
 		}
-		if err := results.WriteBytes(base+"."+format, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteBytes(base+"."+format, buf.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,8 @@
 package plots
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"bytes"
 	"fmt"
 	"image/color"
@@ -16,8 +18,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/f60e9205/reinmax/results"
 )
 
 // Series is one curve: the points (X[i], Y[i]), joined in order.
@@ -51,7 +51,7 @@ func (f Figure) Save(base string) error {
 		if err := f.Write(&buf, ext[1:]); err != nil {
 			return err
 		}
-		if err := results.WriteBytes(base+ext, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteBytes(base+ext, buf.Bytes()); err != nil {
 			return err
 		}
 	}

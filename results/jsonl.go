@@ -1,6 +1,9 @@
 package results
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+	"github.com/f60e9205/reinmax/internal/filelock"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -31,8 +34,8 @@ func Appender[R any](path string) func(R) error {
 //
 // The records go out in a single write on a file opened for appending (O_APPEND), so a crash leaves at most a
 // truncated last line. Such a line (a file that does not end with a newline) is cut off before the new records are
-// written, and ReadJSONL ignores it. Writers in one process should still take turns (a mutex): the cut and the write
-// are two steps.
+// written, and ReadJSONL ignores it. Concurrent writers, in one process or several, take turns through an advisory
+// lock on the file.
 func AppendJSONL[R any](path string, recs []R) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -45,6 +48,14 @@ func AppendJSONL[R any](path string, recs []R) error {
 	if err != nil {
 		return fmt.Errorf("results: appending to %s: %w", path, unwrapPath(err))
 	}
+	// Another writer's append in progress looks like a torn line to dropPartialLine: the file grows page by page
+	// during a write. The lock makes the cut and the write one step for every writer.
+	unlock, err := filelock.Exclusive(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("results: locking %s: %w", path, err)
+	}
+	defer unlock()
 	if err := dropPartialLine(f); err != nil {
 		f.Close()
 		return fmt.Errorf("results: appending to %s: %w", path, err)
@@ -217,7 +228,7 @@ func Merge[R Record](dst, name string, srcs ...string) (int, error) {
 		return 0, err
 	}
 	out := filepath.Join(dst, name)
-	err := WriteFile(out, func(w io.Writer) error {
+	err := atomicfile.Write(out, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, r := range merged {
 			if err := enc.Encode(r); err != nil {

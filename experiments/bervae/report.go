@@ -1,6 +1,8 @@
 package bervae
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"fmt"
 	"io"
 	"math"
@@ -81,7 +83,7 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	if err := results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
 		return err
 	}
 	return writeCurves(dir, recs)

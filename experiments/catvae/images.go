@@ -1,6 +1,8 @@
 package catvae
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"bytes"
 	"image"
 	"image/color"
@@ -13,7 +15,6 @@ import (
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/images"
-	"github.com/f60e9205/reinmax/results"
 )
 
 // gridColumns is the number of images per row of the picture.
@@ -43,7 +44,7 @@ func writeImages(path string, m vae, store *model.Store, test *images.Set, backe
 	if err := png.Encode(&buf, grid(rows, n)); err != nil {
 		return err
 	}
-	return results.WriteBytes(path, buf.Bytes())
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 // grid lays out rows of n images of 28×28 grey levels in [0,1], with a one-pixel white border.

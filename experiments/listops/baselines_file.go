@@ -1,13 +1,13 @@
 package listops
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-
-	"github.com/f60e9205/reinmax/results"
 )
 
 // readBaselines reads a baselines file; a missing file holds none.
@@ -29,7 +29,7 @@ func readBaselines(path string) ([]Baselines, error) {
 // writeBaselines writes bs to the baselines file at path, ordered by training-set size.
 func writeBaselines(path string, bs []Baselines) error {
 	slices.SortFunc(bs, func(a, b Baselines) int { return a.TrainSize - b.TrainSize })
-	return results.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(bs)

@@ -1,6 +1,8 @@
 package listops
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"fmt"
 	"io"
 	"math"
@@ -98,7 +100,7 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	if err := results.WriteFile(filepath.Join(dir, TableFile), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error {
 		return writeTable(w, sums, base)
 	}); err != nil {
 		return err

@@ -1,12 +1,13 @@
 package listops
 
 import (
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/f60e9205/reinmax/data/listops"
-	"github.com/f60e9205/reinmax/results"
 )
 
 // Tree renderings: how many test expressions, and their length range (short enough to read).
@@ -32,7 +33,7 @@ func pickTrees(ex []listops.Example) []int {
 
 // writeTrees writes RenderTrees of the final record's run for a few test expressions to path, atomically.
 func writeTrees(path string, rec Epoch, test []listops.Example, parses []parse) error {
-	return results.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s: test accuracy %.2f%%, tree F1 %.3f (greedy parsing, %d epochs)\n\n",
 			rec.RunKey(), 100*rec.Test.Acc, rec.Test.TreeF1, rec.Epochs)
 		for k, i := range pickTrees(test) {
