@@ -1,14 +1,19 @@
 package experiments
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
-	_ "github.com/gomlx/compute/gobackend"
-
+	"github.com/f60e9205/reinmax/internal/filelock"
+	"github.com/f60e9205/reinmax/progress"
 	"github.com/f60e9205/reinmax/results"
 )
 
@@ -40,50 +45,323 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
-type rec struct {
-	Run  string
-	Last bool
+// toyConfig is the science configuration of a toy experiment: a run counts from 1 to Steps, its value at a step
+// is Scale·step + Seed.
+type toyConfig struct {
+	Name  string  `json:"name"`
+	Seed  int64   `json:"seed"`
+	Steps int     `json:"steps"`
+	Scale float64 `json:"scale"`
 }
 
-func (r rec) RunKey() string { return r.Run }
-func (r rec) Final() bool    { return r.Last }
+func (c toyConfig) Label() string { return fmt.Sprintf("%s seed=%d", c.Name, c.Seed) }
 
-func TestRunJobsSkipsFinishedAndResumes(t *testing.T) {
-	dir := t.TempDir()
-	log := "results.jsonl"
-	if err := results.AppendJSONL(filepath.Join(dir, log), []rec{{"a", true}, {"b", false}}); err != nil {
+func (c toyConfig) Validate() error {
+	if c.Steps < 1 {
+		return fmt.Errorf("toy: steps = %d, want >= 1", c.Steps)
+	}
+	return nil
+}
+
+type toyRecord struct {
+	Stamp[toyConfig]
+	Name  string  `json:"name"`
+	Seed  int64   `json:"seed"`
+	Scale float64 `json:"scale,omitempty"`
+	Step  int     `json:"step"`
+	Steps int     `json:"steps"`
+	Value float64 `json:"value"`
+	Secs  float64 `json:"seconds"`
+}
+
+func (r toyRecord) Label() string { return fmt.Sprintf("%s seed=%d", r.Name, r.Seed) }
+func (r toyRecord) Final() bool   { return r.Step == r.Steps }
+func (r toyRecord) Position() int { return r.Step }
+
+// toy is the toy experiment. Its checkpoint file holds the last step done. crashAt makes a run fail once it has
+// emitted the record of that step (before its checkpoint), as a killed process would.
+type toy struct {
+	mu      sync.Mutex
+	trained []string // labels of the runs Train was called for
+	loadErr error
+	crashAt map[string]int
+	seconds float64
+}
+
+func (*toy) Name() string         { return "toy" }
+func (*toy) Cost(c toyConfig) int { return c.Steps }
+func (*toy) Report(dir string) error {
+	return os.WriteFile(filepath.Join(dir, "report.txt"), []byte("ok\n"), 0o644)
+}
+func (e *toy) Load([]toyConfig, LoadEnv) error { return e.loadErr }
+
+var errCrash = errors.New("crash")
+
+func (e *toy) Train(c toyConfig, env Env, emit func(toyRecord) error) error {
+	e.mu.Lock()
+	e.trained = append(e.trained, c.Label())
+	crash := e.crashAt[c.Label()]
+	delete(e.crashAt, c.Label())
+	e.mu.Unlock()
+	start := 0
+	if b, err := os.ReadFile(env.Checkpoint); err == nil {
+		start, _ = strconv.Atoi(string(b))
+	}
+	for step := start + 1; step <= c.Steps; step++ {
+		r := toyRecord{Name: c.Name, Seed: c.Seed, Scale: c.Scale, Step: step, Steps: c.Steps, Value: c.Scale*float64(step) + float64(c.Seed), Secs: e.seconds}
+		if err := emit(r); err != nil {
+			return err
+		}
+		env.Report(step, nil)
+		if step == crash {
+			return errCrash
+		}
+		if err := os.WriteFile(env.Checkpoint, []byte(strconv.Itoa(step)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toyRuns(names ...string) []toyConfig {
+	var out []toyConfig
+	for _, n := range names {
+		out = append(out, toyConfig{Name: n, Steps: 3, Scale: 1})
+	}
+	return out
+}
+
+func readToy(t *testing.T, dir string) []toyRecord {
+	t.Helper()
+	recs, err := ReadResults[toyConfig, toyRecord]("toy", dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var ran []string
-	var progress [][2]int
-	crash := errors.New("crash")
-	job := func(key string, fail bool) Job {
-		return Job{Key: key, Cost: 1, Run: func(env Env) error {
-			ran = append(ran, key)
-			progress = append(progress, [2]int{env.Done, env.Total})
-			if err := os.WriteFile(env.Checkpoint, []byte(key), 0o644); err != nil {
-				return err
+	return recs
+}
+
+// finals returns the final value of each finished run, by label.
+func finals(recs []toyRecord) map[string]float64 {
+	out := make(map[string]float64)
+	for _, r := range results.Complete(recs) {
+		if r.Final() {
+			out[r.Label()+fmt.Sprintf(" scale=%g", r.Scale)] = r.Value
+		}
+	}
+	return out
+}
+
+func TestIDIsCanonical(t *testing.T) {
+	a, _ := ID("toy", toyConfig{Name: "a", Steps: 3, Scale: 1})
+	// The JSON of a map with the same fields in another order, and a zero field left out, name the same run.
+	b, _ := ID("toy", map[string]any{"scale": 1, "steps": 3, "name": "a"})
+	c, _ := ID("toy", map[string]any{"scale": 1.0, "steps": 3, "name": "a", "seed": 0, "extra": ""})
+	if a != b || a != c {
+		t.Errorf("IDs %s, %s, %s of the same settings differ", a, b, c)
+	}
+	// Golden: sha256("toy\n" + `{"name":"a","scale":1,"steps":3}`), first 16 hex digits (computed with sha256sum).
+	if a != "2697c2209d33e5a8" {
+		t.Errorf("ID = %s, want the golden 2697c2209d33e5a8", a)
+	}
+	for _, other := range []toyConfig{{Name: "a", Steps: 4, Scale: 1}, {Name: "a", Steps: 3, Scale: 1.5}, {Name: "a", Seed: 1, Steps: 3, Scale: 1}} {
+		if id, _ := ID("toy", other); id == a {
+			t.Errorf("%+v has the identity of another run", other)
+		}
+	}
+	if id, _ := ID("other", toyConfig{Name: "a", Steps: 3, Scale: 1}); id == a {
+		t.Error("two experiments share an identity")
+	}
+}
+
+func TestRunSkipsFinishedResumesAndKeepsSettingsApart(t *testing.T) {
+	dir := t.TempDir()
+	exp := &toy{crashAt: map[string]int{"b seed=0": 2}}
+	_, err := Run(exp, toyRuns("a", "b"), Options{Dir: dir})
+	if !errors.Is(err, errCrash) {
+		t.Fatalf("first sweep: %v, want the crash", err)
+	}
+	if ckpts, _ := filepath.Glob(filepath.Join(dir, CheckpointDir, "b_seed=0-*.ckpt")); len(ckpts) != 1 {
+		t.Fatalf("checkpoints after the crash: %v, want b's", ckpts)
+	}
+	exp.trained = nil
+	if _, err := Run(exp, toyRuns("a", "b"), Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(exp.trained, []string{"b seed=0"}) {
+		t.Errorf("second sweep trained %v, want only the interrupted b", exp.trained)
+	}
+	recs := readToy(t, dir)
+	if got := finals(recs); len(got) != 2 || got["b seed=0 scale=1"] != 3 {
+		t.Errorf("finished runs %v, want a and b at value 3", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CheckpointDir)); !os.IsNotExist(err) {
+		t.Errorf("the checkpoint folder stays after every run finished: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.txt")); err != nil {
+		t.Errorf("no report: %v", err)
+	}
+	// The same runs with another setting are new runs beside the old ones, whose results stay.
+	exp.trained = nil
+	changed := toyRuns("a", "b")
+	for i := range changed {
+		changed[i].Scale = 2
+	}
+	if _, err := Run(exp, changed, Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.trained) != 2 {
+		t.Errorf("a changed setting trained %v, want both runs again", exp.trained)
+	}
+	got := finals(readToy(t, dir))
+	if len(got) != 4 || got["a seed=0 scale=1"] != 3 || got["a seed=0 scale=2"] != 6 {
+		t.Errorf("finished runs %v, want the old and the new ones", got)
+	}
+	for _, r := range readToy(t, dir) {
+		if r.Settings == nil || r.Settings.Scale != r.Scale || r.Run == "" {
+			t.Fatalf("record %+v does not carry its run's settings", r)
+		}
+	}
+}
+
+func TestRunRefusesBadSweeps(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	exp := &toy{}
+	runs := toyRuns("a", "a")
+	if _, err := Run(exp, runs, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Errorf("a run listed twice: %v", err)
+	}
+	if _, err := Run(exp, []toyConfig{{Name: "a"}}, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "steps = 0") {
+		t.Errorf("an invalid run: %v", err)
+	}
+	exp.loadErr = errors.New("data: mnist: train-images-idx3-ubyte.gz is missing")
+	if _, err := Run(exp, toyRuns("a"), Options{Dir: dir}); !errors.Is(err, exp.loadErr) {
+		t.Errorf("missing data: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a sweep that failed before training created its output folder: %v", err)
+	}
+}
+
+func TestRunRefusesSecondWriter(t *testing.T) {
+	dir := t.TempDir()
+	lock, err := filelock.TryLock(filepath.Join(dir, lockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	_, err = Run(&toy{}, toyRuns("a"), Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Errorf("second writer: %v, want a refusal naming the holder's PID", err)
+	}
+}
+
+// TestWorkersGiveTheSameNumbers trains a sweep one run at a time and three at a time: the same records, and
+// progress that adds up to the sweep's cost.
+func TestWorkersGiveTheSameNumbers(t *testing.T) {
+	runs := toyRuns("a", "b", "c", "d", "e")
+	var want map[string]float64
+	for _, workers := range []int{1, 3} {
+		dir := t.TempDir()
+		var mu sync.Mutex
+		last := 0
+		rep := progress.Reporter(func(u progress.Update) {
+			mu.Lock()
+			defer mu.Unlock()
+			if u.Total != 15 || u.Done < last {
+				t.Errorf("workers %d: progress %d of %d after %d", workers, u.Done, u.Total, last)
 			}
-			if fail {
-				return crash
-			}
-			return results.AppendJSONL(filepath.Join(dir, log), []rec{{key, true}})
-		}}
+			last = u.Done
+		})
+		if _, err := Run(&toy{}, runs, Options{Dir: dir, Workers: workers, Reporter: rep}); err != nil {
+			t.Fatal(err)
+		}
+		got := finals(readToy(t, dir))
+		if want == nil {
+			want = got
+		}
+		if len(got) != 5 || fmt.Sprint(got) != fmt.Sprint(want) || last != 15 {
+			t.Errorf("workers %d: %v (progress %d), want %v (15)", workers, got, last, want)
+		}
 	}
-	err := RunJobs[rec](dir, log, Shard{}, Env{}, []Job{job("a", false), job("b", false), job("c", true)})
-	if !errors.Is(err, crash) {
-		t.Fatalf("error %v, want the job's", err)
+}
+
+func TestMerge(t *testing.T) {
+	root := t.TempDir()
+	a, b, c := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")
+	if _, err := Run(&toy{seconds: 1}, toyRuns("x", "y"), Options{Dir: a}); err != nil {
+		t.Fatal(err)
 	}
-	if len(ran) != 2 || ran[0] != "b" || ran[1] != "c" {
-		t.Errorf("ran %v, want b then c (a is finished)", ran)
+	// b holds y again (other wall times: the same result) and z.
+	if _, err := Run(&toy{seconds: 2}, toyRuns("y", "z"), Options{Dir: b}); err != nil {
+		t.Fatal(err)
 	}
-	if want := [][2]int{{0, 2}, {1, 2}}; !slices.Equal(progress, want) {
-		t.Errorf("jobs saw (done, total) %v, want %v", progress, want)
+	dst := filepath.Join(root, "merged")
+	if err := Merge(&toy{}, dst, a, b); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, CheckpointDir, "b.ckpt")); !os.IsNotExist(err) {
-		t.Errorf("checkpoint of the finished job b was kept: %v", err)
+	if got := finals(readToy(t, dst)); len(got) != 3 {
+		t.Errorf("merged runs %v, want x, y, z once each", got)
 	}
-	if _, err := os.Stat(filepath.Join(dir, CheckpointDir, "c.ckpt")); err != nil {
-		t.Errorf("checkpoint of the interrupted job c is gone: %v", err)
+	// c holds y with other numbers under the same identity: refused, naming both folders.
+	recs := readToy(t, b)
+	for i := range recs {
+		recs[i].Value++
+	}
+	if err := os.MkdirAll(c, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := results.AppendJSONL(filepath.Join(c, ResultsFile), recs); err != nil {
+		t.Fatal(err)
+	}
+	err := Merge(&toy{}, filepath.Join(root, "m2"), a, c)
+	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), c) || !strings.Contains(err.Error(), "y seed=0") {
+		t.Errorf("conflicting results: %v, want a refusal naming y and both folders", err)
+	}
+}
+
+// TestLegacyRecordsAndMigrate writes records without identities, as older versions did: the runner refuses the
+// folder with the migrate command; Migrate stamps the records whose settings agree and leaves the others.
+func TestLegacyRecordsAndMigrate(t *testing.T) {
+	dir := t.TempDir()
+	var legacy []toyRecord
+	for step := 1; step <= 3; step++ {
+		legacy = append(legacy, toyRecord{Name: "a", Step: step, Steps: 3, Scale: 1, Value: float64(step)},
+			toyRecord{Name: "b", Step: step, Steps: 3, Scale: 5, Value: 5 * float64(step)})
+	}
+	if err := results.AppendJSONL(filepath.Join(dir, ResultsFile), legacy); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(&toy{}, toyRuns("a"), Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "--migrate") {
+		t.Fatalf("legacy folder: %v, want a refusal naming --migrate", err)
+	}
+	// b's records say scale 5; the sweep's b has scale 1: they disagree and stay.
+	m, err := Migrate(&toy{}, dir, toyRuns("a", "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Stamped != 3 || !slices.Equal(m.Unmatched, []string{"b seed=0"}) {
+		t.Errorf("migrate: %+v, want a's 3 records stamped and b unmatched", m)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	var first toyRecord
+	if err := json.Unmarshal([]byte(strings.SplitN(string(raw), "\n", 2)[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := ID("toy", toyRuns("a")[0])
+	if first.Run != id || first.Settings == nil {
+		t.Errorf("first record after migrating: %+v, want run %s with its settings", first, id)
+	}
+	b := toyRuns("b")[0]
+	b.Scale = 5
+	if m, err = Migrate(&toy{}, dir, []toyConfig{b}); err != nil || m.Stamped != 3 {
+		t.Fatalf("migrate b: %+v, %v", m, err)
+	}
+	exp := &toy{}
+	if _, err := Run(exp, append(toyRuns("a"), b), Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.trained) != 0 {
+		t.Errorf("after migrating, the sweep trained %v again", exp.trained)
 	}
 }

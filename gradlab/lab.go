@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 
 	"encoding/json"
@@ -16,7 +18,6 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/results"
 )
 
@@ -163,7 +164,7 @@ func (l Lab) Validate() error {
 
 // Run runs the sweep on backend, reporting progress (counted in draws over the whole sweep) to report, and writes
 // the result files into Dir. It returns the summary even when writing a file failed, with the error.
-func (l Lab) Run(backend compute.Backend, report experiments.Reporter) (*Summary, error) {
+func (l Lab) Run(backend compute.Backend, report progress.Reporter) (*Summary, error) {
 	jobs, skipped, family, err := l.plan()
 	if err != nil {
 		return nil, err
@@ -193,8 +194,8 @@ func (l Lab) Run(backend compute.Backend, report experiments.Reporter) (*Summary
 	sum := &Summary{Skipped: skipped}
 	for i, j := range jobs {
 		run := fmt.Sprintf("%s on %s [%d/%d]", j.est, j.problem.Name(), i+1, len(jobs))
-		r, err := Measure(backend, j.problem, j.est, l.Config, func(p experiments.Progress) {
-			report.Report(experiments.Progress{Run: run, Done: done + p.Done, Total: total, Metrics: p.Metrics})
+		r, err := Measure(backend, j.problem, j.est, l.Config, func(p progress.Update) {
+			report.Report(progress.Update{Run: run, Done: done + p.Done, Total: total, Metrics: p.Metrics})
 		})
 		if err != nil {
 			return sum, err
@@ -217,8 +218,8 @@ func (l Lab) Run(backend compute.Backend, report experiments.Reporter) (*Summary
 		cfg := l.Config
 		cfg.Draws = orderDraws
 		for _, e := range mcEsts {
-			o, err := MeasureOrder(backend, fam, OrderMCH, e, cfg, func(p experiments.Progress) {
-				report.Report(experiments.Progress{Run: "order of accuracy: " + p.Run, Done: done + p.Done, Total: total, Metrics: p.Metrics})
+			o, err := MeasureOrder(backend, fam, OrderMCH, e, cfg, func(p progress.Update) {
+				report.Report(progress.Update{Run: "order of accuracy: " + p.Run, Done: done + p.Done, Total: total, Metrics: p.Metrics})
 			})
 			if err != nil {
 				return sum, err

@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -10,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/oracle"
 )
 
@@ -29,7 +30,7 @@ func TestLab(t *testing.T) {
 		Dir:        dir,
 	}
 	var last int
-	sum, err := lab.Run(testBackend(t), func(p experiments.Progress) { last = p.Done })
+	sum, err := lab.Run(testBackend(t), func(p progress.Update) { last = p.Done })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestLabScoreFunction(t *testing.T) {
 		Config:      Config{Draws: 200, Seed: 1, Replicates: 100},
 		Dir:         dir,
 	}
-	sum, err := lab.Run(testBackend(t), func(experiments.Progress) {})
+	sum, err := lab.Run(testBackend(t), func(progress.Update) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"errors"
 	"fmt"
 	"math"
@@ -12,7 +14,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/experiments"
 )
 
 // Config sets how many draws the lab makes and how it summarises them. A zero field selects the default.
@@ -69,7 +70,7 @@ type Result struct {
 // The graph of one batch takes θ, broadcasts it to shape (n, dims...) and differentiates est's surrogate with
 // respect to the broadcast logits: row i of the result is the i-th draw. The random number generator lives in the
 // graph's store, seeded with cfg.Seed, and advances with every execution. Computation is in float64.
-func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, report experiments.Reporter) (*Result, error) {
+func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, report progress.Reporter) (*Result, error) {
 	theta, dims := p.Logits()
 	if len(dims) == 0 || dims[len(dims)-1] < 2 {
 		return nil, fmt.Errorf("gradlab: problem %s: logits of dimensions %v, want a last axis of at least 2 categories", p.Name(), dims)
@@ -142,7 +143,7 @@ func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, repo
 		}
 		if report != nil {
 			mean := acc.Moments().Mean()
-			report(experiments.Progress{Run: run, Done: acc.N(), Total: cfg.Draws,
+			report(progress.Update{Run: run, Done: acc.N(), Total: cfg.Draws,
 				Metrics: map[string]float64{"rel_bias_plugin": relDist(mean, exact)}})
 		}
 	}

@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"errors"
 	"fmt"
 	"math"
@@ -8,7 +10,6 @@ import (
 	"github.com/gomlx/compute"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/oracle"
 )
 
@@ -117,14 +118,14 @@ type MCOrder struct {
 // MeasureOrder runs Measure with est and cfg on the problems family(h), h in hs, and fits the slope. Progress goes
 // to report, with Done and Total counted in draws over all of hs.
 func MeasureOrder(backend compute.Backend, family func(h float64) (Problem, error), hs []float64, est Estimator, cfg Config,
-	report experiments.Reporter) (*MCOrder, error) {
+	report progress.Reporter) (*MCOrder, error) {
 	o := &MCOrder{Estimator: est.Name, H: append([]float64(nil), hs...)}
 	for i, h := range hs {
 		p, err := family(h)
 		if err != nil {
 			return nil, err
 		}
-		sub := func(pr experiments.Progress) {
+		sub := func(pr progress.Update) {
 			pr.Done += i * cfg.Draws
 			pr.Total = len(hs) * cfg.Draws
 			report.Report(pr)

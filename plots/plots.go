@@ -43,23 +43,41 @@ type Figure struct {
 	DPI                     int       // resolution of the PNG; 0 selects 150
 }
 
-// Save writes the figure to base+".png" and base+".svg", each atomically (see results.WriteFile). It returns an
-// error naming the file that could not be written, or the panel that cannot be drawn.
+// DrawError says that a figure cannot be drawn (a panel without points, say); nothing was written for it. A report
+// that meets one has written everything else and skips the figure with a warning.
+type DrawError struct {
+	Path string // the figure's files without extension
+	Err  error
+}
+
+func (e *DrawError) Error() string { return fmt.Sprintf("figure %s skipped: %v", e.Path, e.Err) }
+func (e *DrawError) Unwrap() error { return e.Err }
+
+// Save writes the figure to base+".png" and base+".svg", each atomically. It returns a *DrawError, with nothing
+// written, when the figure cannot be drawn, and an error naming the file when one cannot be written.
 func (f Figure) Save(base string) error {
-	for _, ext := range []string{".png", ".svg"} {
-		var buf bytes.Buffer
-		if err := f.Write(&buf, ext[1:]); err != nil {
-			return err
+	var bufs [2]bytes.Buffer
+	for i, ext := range []string{"png", "svg"} {
+		if err := f.Write(&bufs[i], ext); err != nil {
+			return &DrawError{Path: base, Err: err}
 		}
-		if err := atomicfile.WriteBytes(base+ext, buf.Bytes()); err != nil {
+	}
+	for i, ext := range []string{".png", ".svg"} {
+		if err := atomicfile.WriteBytes(base+ext, bufs[i].Bytes()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Write draws the figure to w in format "png" or "svg".
-func (f Figure) Write(w io.Writer, format string) error {
+// Write draws the figure to w in format "png" or "svg". A panic of the plotting library (an axis it cannot scale)
+// is returned as an error.
+func (f Figure) Write(w io.Writer, format string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plots: the figure cannot be drawn: %v", r)
+		}
+	}()
 	if len(f.Panels) == 0 {
 		return fmt.Errorf("plots: a figure needs at least one panel")
 	}
@@ -117,7 +135,7 @@ func (f Figure) Write(w io.Writer, format string) error {
 			grid[r][c].Draw(canvases[r][c])
 		}
 	}
-	_, err := canvas.WriteTo(w)
+	_, err = canvas.WriteTo(w)
 	return err
 }
 

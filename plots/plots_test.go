@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -85,5 +86,22 @@ func TestErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no", "such", "folder", "curves")
 	if err := testFigure().Save(missing); err == nil || !strings.Contains(err.Error(), missing+".png") {
 		t.Errorf("Save into a missing folder = %v, want an error naming %s.png", err, missing)
+	}
+}
+
+// TestOnePointLogAxis draws a log-scale panel whose curve has a single point (a run with one evaluation), which
+// made the plotting library panic: Save returns a *DrawError or draws it, and never panics.
+func TestOnePointLogAxis(t *testing.T) {
+	fig := Figure{Panels: []Panel{{Title: "variance", LogY: true, Series: []Series{{Label: "reinmax", X: []float64{10}, Y: []float64{0.3}}}}}}
+	base := filepath.Join(t.TempDir(), "curves")
+	err := fig.Save(base)
+	var de *DrawError
+	if err != nil && !errors.As(err, &de) {
+		t.Fatalf("Save = %v, want nil or a *DrawError", err)
+	}
+	if de != nil {
+		if _, serr := os.Stat(base + ".png"); serr == nil {
+			t.Error("a figure that cannot be drawn left a file")
+		}
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -13,17 +11,19 @@ import (
 
 func init() {
 	extraCommands = append(extraCommands, newBerVAECommand)
-	mergers["bervae"] = bervae.Merge
+	mergers["bervae"] = func(dst string, srcs ...string) error {
+		return experiments.Merge(&bervae.Experiment{}, dst, srcs...)
+	}
 }
 
 func newBerVAECommand() *cobra.Command {
 	var (
-		datasets, ks, estimators, seeds, shard, out string
-		steps, evalEvery, iwSamples, iwImages       int
-		trainSize                                   int
-		tau, lr                                     float64
-		optimizer                                   string
-		paper, fixed                                bool
+		datasets, ks, estimators, seeds, optimizer string
+		steps, evalEvery, iwSamples, iwImages      int
+		trainSize                                  int
+		tau, lr                                    float64
+		paper, fixed                               bool
+		sf                                         sweepFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "bervae [--dataset mnist,fashion,omniglot] [--k 2,3] [--estimators ...] [--steps N] [--seeds ...] [--paper] [--out DIR] [--shard i/n]",
@@ -34,30 +34,32 @@ evaluations per image: straight-through estimators average the loss over K sampl
 (REINFORCE, RLOO, ARMS, DisARM, RELAX, Double CV, RODEO) use K as their number of evaluations.
 
 Data: MNIST and Fashion-MNIST (50,000 train / 10,000 valid / 10,000 test), and our reconstruction of the 28x28
-Omniglot from shared/data (not Burda et al.'s exact pixels). Training images are binarised afresh every epoch
+Omniglot (not Burda et al.'s exact pixels). Training images are binarised afresh every epoch
 (--fixed-binarization binarises once per run, as the ReinMax code did).
 
 DIR receives results.jsonl (train -ELBO averaged since the last record, the paper's metric; validation and test
--ELBO; the variance of the encoder gradient; the importance-weighted test bound at the end), summary.csv and
-table.md (Table 6's layout with the paper's numbers). Runs resume from checkpoints; finished runs are skipped.
+-ELBO; the variance of the encoder gradient; the importance-weighted test bound at the end; every setting of
+the run), summary.csv and table.md (Table 6's layout with the paper's numbers). A run is known by all its
+settings: runs resume from checkpoints, finished runs are skipped, and a changed setting is a new run.
 
 The default is small (MNIST, K=2, five estimators, 2,000 steps); --paper is the full protocol (three data sets,
-K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test images).`,
+K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test images); flags given beside it
+change it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s := bervae.Sweep{Steps: steps, EvalEvery: evalEvery, Tau: tau, LR: lr, Optimizer: optimizer, IWSamples: iwSamples, IWImages: iwImages,
-				TrainSize: trainSize, Fixed: fixed, Dir: out}
-			changed := cmd.Flags().Changed
+			s := bervae.DefaultSweep()
 			if paper {
-				s.Datasets, s.Ks, s.Seeds, s.Steps, s.IWSamples, s.IWImages = bervae.Datasets, []int{2, 3}, seedRange(10), 0, 100, 0
-				s.Estimators = []string{"reinmax", "reinforce", "rloo", "arms", "disarm", "relax", "double-cv", "rodeo"}
+				s = bervae.PaperSweep()
 			}
+			changed := cmd.Flags().Changed
 			var err error
 			if changed("dataset") || !paper {
-				s.Datasets = splitList(datasets)
+				if s.Datasets, err = names("--dataset", datasets, bervae.Datasets); err != nil {
+					return err
+				}
 			}
 			if changed("k") || !paper {
-				if s.Ks, err = parseInts("--k", ks); err != nil {
+				if s.Ks, err = positiveInts("--k", ks); err != nil {
 					return err
 				}
 			}
@@ -71,33 +73,34 @@ K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test im
 					return err
 				}
 			}
-			if paper && changed("steps") {
-				s.Steps = steps
+			for flag, x := range map[string]float64{"--tau": tau, "--lr": lr} {
+				if err := finite(flag, x); err != nil {
+					return err
+				}
 			}
-			if !paper && steps < 1 {
-				return usagef("--steps %d: want at least 1", steps)
+			base := s.Modify
+			s.Modify = func(c *bervae.Config) {
+				if base != nil {
+					base(c)
+				}
+				set(changed("steps"), &c.Steps, steps)
+				set(changed("eval-every"), &c.EvalEvery, evalEvery)
+				set(changed("iw-samples"), &c.IWSamples, iwSamples)
+				set(changed("iw-images"), &c.IWImages, iwImages)
+				set(changed("train-size"), &c.TrainSize, trainSize)
+				set(changed("tau"), &c.Tau, tau)
+				set(changed("lr"), &c.LR, lr)
+				set(changed("optimizer"), &c.Optimizer, optimizer)
+				set(changed("fixed-binarization"), &c.FixedBinarization, fixed)
 			}
-			if evalEvery < 0 || iwSamples < 0 || iwImages < 0 || trainSize < 0 || tau < 0 || lr < 0 {
-				return usagef("--eval-every, --iw-samples, --iw-images, --train-size, --tau and --lr must not be negative")
-			}
-			if s.Shard, err = experiments.ParseShard(shard); err != nil {
+			runs, err := s.Runs()
+			if err != nil {
 				return usageError{err}
 			}
-			if err := s.Validate(); err != nil {
-				return usageError{err}
-			}
-			backend, err := experiments.NewBackend()
-			if err != nil {
+			if err := runSweep(cmd, &bervae.Experiment{}, runs, sf); err != nil || sf.migrate {
 				return err
 			}
-			reporter, finish := newProgress(cmd)
-			err = s.Run(bervae.Load, backend, reporter)
-			finish()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "results in %s\n\n", out)
-			return printFile(cmd, filepath.Join(out, bervae.TableFile))
+			return printFile(cmd, filepath.Join(sf.out, bervae.TableFile))
 		},
 	}
 	f := cmd.Flags()
@@ -105,33 +108,23 @@ K = 2 and 3, 10^6 steps, seeds 0-9, the IW bound with 100 samples on all test im
 	f.StringVar(&ks, "k", "2", "decoder evaluations per image, comma-separated (paper: 2,3)")
 	f.StringVar(&estimators, "estimators", "reinmax,st,reinforce,rloo,disarm", "estimators of either family, comma-separated (see reinmax list)")
 	f.IntVar(&steps, "steps", 2000, "parameter updates per run (paper: 1000000)")
-	f.IntVar(&evalEvery, "eval-every", 500, "steps between evaluations (0: every epoch)")
-	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or a range a-b")
+	f.IntVar(&evalEvery, "eval-every", 500, "steps between evaluations (paper: every epoch)")
+	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or ranges a-b")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol")
 	f.BoolVar(&fixed, "fixed-binarization", false, "binarise the training images once per run instead of every epoch")
 	f.Float64Var(&tau, "tau", 0, "temperature of straight-through estimators (default: the paper's)")
 	f.Float64Var(&lr, "lr", 0, "learning rate for every estimator (default: RAdam 3e-4 for straight-through, the RODEO protocol's Adam rate for score-function)")
 	f.StringVar(&optimizer, "optimizer", "", "adam or radam for every estimator (default: per family, as --lr)")
 	f.IntVar(&iwSamples, "iw-samples", 100, "samples of the importance-weighted test bound at the end (0: skip)")
-	f.IntVar(&iwImages, "iw-images", 1000, "test images of the importance-weighted bound (0: all)")
+	f.IntVar(&iwImages, "iw-images", 1000, "test images of the importance-weighted bound (0: all; paper: all)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all)")
-	f.StringVar(&out, "out", "runs/bervae", "output folder")
-	f.StringVar(&shard, "shard", "", "run only shard i of n of the sweep, as i/n")
+	sf.register(cmd, "runs/bervae", 1)
 	return cmd
 }
 
-// parseInts parses a comma-separated list of positive integers.
-func parseInts(flag, s string) ([]int, error) {
-	var out []int
-	for _, f := range splitList(s) {
-		v, err := strconv.Atoi(f)
-		if err != nil || v < 1 {
-			return nil, usagef("%s: %q is not a positive integer", flag, f)
-		}
-		out = append(out, v)
+// set assigns v to *dst when the flag was given.
+func set[T any](given bool, dst *T, v T) {
+	if given {
+		*dst = v
 	}
-	if len(out) == 0 {
-		return nil, usagef("%s: no value given", flag)
-	}
-	return out, nil
 }

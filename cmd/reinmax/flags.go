@@ -1,15 +1,22 @@
 package main
 
 import (
-	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
+)
+
+// Bounds of --seeds: a seed is an integer in [0, maxSeed], and a list holds at most maxSeeds of them.
+const (
+	maxSeed  = 1<<31 - 1
+	maxSeeds = 10_000
 )
 
 // splitList splits a comma-separated flag value, dropping blanks.
@@ -23,32 +30,35 @@ func splitList(s string) []string {
 	return out
 }
 
-// estimatorList parses a comma-separated list of registered estimator names of the given families; an unknown
-// name is a usage error that lists the valid ones.
+// names parses a comma-separated list of distinct names, each one of valid; the error lists the valid ones.
+func names(flag, s string, valid []string) ([]string, error) {
+	list := splitList(s)
+	if len(list) == 0 {
+		return nil, usagef("%s: no value given (valid: %s)", flag, strings.Join(valid, ", "))
+	}
+	for i, n := range list {
+		if !slices.Contains(valid, n) {
+			return nil, usagef("%s: unknown value %q (valid: %s)", flag, n, strings.Join(valid, ", "))
+		}
+		if slices.Contains(list[:i], n) {
+			return nil, usagef("%s: %q is listed twice", flag, n)
+		}
+	}
+	return list, nil
+}
+
+// estimatorList parses a comma-separated list of distinct registered estimator names of the given families.
 func estimatorList(s string, families ...reinmax.Family) ([]string, error) {
-	names := splitList(s)
-	if len(names) == 0 {
-		return nil, usagef("no estimator given (valid: %s)", strings.Join(reinmax.Names(families...), ", "))
+	list, err := names("--estimators", s, reinmax.Names(families...))
+	if err != nil && strings.Contains(err.Error(), "unknown value") {
+		n := strings.SplitN(err.Error(), `"`, 3)[1]
+		return nil, usagef("unknown estimator %q (valid: %s)", n, strings.Join(reinmax.Names(families...), ", "))
 	}
-	valid := reinmax.Names(families...)
-	for _, n := range names {
-		if !contains(valid, n) {
-			return nil, usagef("unknown estimator %q (valid: %s)", n, strings.Join(valid, ", "))
-		}
-	}
-	return names, nil
+	return list, err
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// parseSeeds parses seeds given as a comma-separated list and ranges a-b, e.g. "0-4,7".
+// parseSeeds parses distinct seeds given as a comma-separated list and ranges a-b, e.g. "0-4,7". Seeds lie in
+// [0, maxSeed], and a list holds at most maxSeeds.
 func parseSeeds(s string) ([]int64, error) {
 	var seeds []int64
 	for _, f := range splitList(s) {
@@ -61,7 +71,16 @@ func parseSeeds(s string) ([]int64, error) {
 		if err1 != nil || err2 != nil || b < a {
 			return nil, usagef("--seeds: %q is not a seed or a range a-b with a <= b", f)
 		}
+		if a < 0 || b > maxSeed {
+			return nil, usagef("--seeds: %q, want seeds from 0 to %d", f, maxSeed)
+		}
+		if b-a >= maxSeeds || len(seeds)+int(b-a)+1 > maxSeeds {
+			return nil, usagef("--seeds: %q makes more than %d seeds", s, maxSeeds)
+		}
 		for x := a; x <= b; x++ {
+			if slices.Contains(seeds, x) {
+				return nil, usagef("--seeds: seed %d is listed twice", x)
+			}
 			seeds = append(seeds, x)
 		}
 	}
@@ -71,13 +90,50 @@ func parseSeeds(s string) ([]int64, error) {
 	return seeds, nil
 }
 
-// seedRange returns the seeds 0 to n-1.
-func seedRange(n int) []int64 {
-	s := make([]int64, n)
-	for i := range s {
-		s[i] = int64(i)
+// positiveInts parses a comma-separated list of distinct integers >= 1.
+func positiveInts(flag, s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, usagef("%s: %q is not an integer >= 1", flag, f)
+		}
+		if slices.Contains(out, v) {
+			return nil, usagef("%s: %d is listed twice", flag, v)
+		}
+		out = append(out, v)
 	}
-	return s
+	if len(out) == 0 {
+		return nil, usagef("%s: no value given", flag)
+	}
+	return out, nil
+}
+
+// positiveFloats parses a comma-separated list of distinct finite numbers > 0.
+func positiveFloats(flag, s string) ([]float64, error) {
+	var out []float64
+	for _, f := range splitList(s) {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(x > 0) || math.IsInf(x, 0) {
+			return nil, usagef("%s: %q, want a finite number > 0", flag, f)
+		}
+		if slices.Contains(out, x) {
+			return nil, usagef("%s: %v is listed twice", flag, x)
+		}
+		out = append(out, x)
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s: no value given", flag)
+	}
+	return out, nil
+}
+
+// finite rejects a NaN or infinite value of a float flag.
+func finite(flag string, x float64) error {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return usagef("%s: %v, want a finite number", flag, x)
+	}
+	return nil
 }
 
 // printFile copies a text file written by a run to the command's output.
@@ -91,44 +147,12 @@ func printFile(cmd *cobra.Command, path string) error {
 	return err
 }
 
-// mergers combine the result folders of a sweep's shards, per experiment; each experiment's command file adds
-// its own in init.
-var mergers = map[string]func(dst string, srcs ...string) error{}
-
-func init() {
-	extraCommands = append(extraCommands, newMergeCommand)
-}
-
-func newMergeCommand() *cobra.Command {
-	var out string
-	cmd := &cobra.Command{
-		Use:   "merge EXPERIMENT --out DIR SRC...",
-		Short: "Combine the result folders of a sweep's shards (--shard i/n) and summarise them",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return usagef("merge needs an experiment and at least one result folder")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			merge, ok := mergers[args[0]]
-			if !ok {
-				var names []string
-				for n := range mergers {
-					names = append(names, n)
-				}
-				return usagef("unknown experiment %q (valid: %s)", args[0], strings.Join(names, ", "))
-			}
-			if out == "" {
-				return usagef("--out is required")
-			}
-			if err := merge(out, args[1:]...); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "merged %d folders into %s\n", len(args)-1, out)
-			return nil
-		},
+// changedAll reports whether any of the named flags was given on the command line.
+func changedAll(cmd *cobra.Command, flags ...string) bool {
+	for _, f := range flags {
+		if cmd.Flags().Changed(f) {
+			return true
+		}
 	}
-	cmd.Flags().StringVar(&out, "out", "", "output folder")
-	return cmd
+	return false
 }

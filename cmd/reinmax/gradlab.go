@@ -1,6 +1,10 @@
 package main
 
 import (
+	"slices"
+
+	"github.com/f60e9205/reinmax/progress"
+
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/experiments/catvae"
 	"github.com/f60e9205/reinmax/gradlab"
@@ -24,10 +27,10 @@ func init() {
 
 func newGradlabCommand() *cobra.Command {
 	var (
-		problem, estimators, taus, out, ckpt string
-		draws, orderDraws, k, evaluations    int
-		seed                                 int64
-		order                                bool
+		problem, estimators, taus, out, ckpt, dataDir string
+		draws, orderDraws, k, evaluations             int
+		seed                                          int64
+		order                                         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gradlab [--problem NAME] [--estimators a,b,...] [--tau 1,1.5,2] [--draws N] [--seed S] [--out DIR] [--checkpoint FILE]",
@@ -135,7 +138,7 @@ The default run takes about a minute on 2 cores.`,
 				return err
 			}
 			if vae != nil {
-				p, err := buildEncoderProblem(cmd, *vae, backend, ckpt, out)
+				p, err := buildEncoderProblem(cmd, *vae, backend, ckpt, out, dataDir)
 				if err != nil {
 					return err
 				}
@@ -170,6 +173,7 @@ The default run takes about a minute on 2 cores.`,
 	f.BoolVar(&order, "order", true, "run the order-of-accuracy study when a net problem is selected")
 	f.IntVar(&orderDraws, "order-draws", 400000, "draws per Monte-Carlo point of the order-of-accuracy study")
 	f.StringVar(&out, "out", "runs/gradlab", "output folder")
+	f.StringVar(&dataDir, "data", "", "data root for the vae problems' MNIST (default: $REINMAX_DATA_DIR, else the user cache folder)")
 	f.StringVar(&ckpt, "checkpoint", "", "vae8x4: the model's checkpoint, trained into (default DIR/checkpoints/NAME), or used as it is when it holds the epochs asked for")
 	return cmd
 }
@@ -180,15 +184,7 @@ const encoderRows = 2048
 // buildEncoderProblem trains (or resumes, or loads) the categorical VAE of spec, with progress on the command's
 // standard error, and returns its encoder problem. The checkpoint is ckpt, by default a file named after the
 // training run in DIR/checkpoints.
-func buildEncoderProblem(cmd *cobra.Command, spec catvae.EncoderSpec, backend compute.Backend, ckpt, out string) (*catvae.EncoderProblem, error) {
-	train, err := mnist.Load(mnist.MNIST, mnist.Train)
-	if err != nil {
-		return nil, err
-	}
-	test, err := mnist.Load(mnist.MNIST, mnist.Test)
-	if err != nil {
-		return nil, err
-	}
+func buildEncoderProblem(cmd *cobra.Command, spec catvae.EncoderSpec, backend compute.Backend, ckpt, out, data string) (*catvae.EncoderProblem, error) {
 	if ckpt == "" {
 		ckpt = filepath.Join(out, "checkpoints", spec.CheckpointFile())
 	}
@@ -199,15 +195,12 @@ func buildEncoderProblem(cmd *cobra.Command, spec catvae.EncoderSpec, backend co
 	if err != nil {
 		return nil, usageError{err}
 	}
-	steps := cfg.Epochs * (min(cfg.TrainSize, train.N) / cfg.Batch)
+	steps := (&catvae.Experiment{}).Cost(cfg)
 	reporter, finish := newProgress(cmd)
-	p, err := spec.Build(catvae.Data{Train: train, Test: test}, catvae.Options{Env: experiments.Env{
-		Backend: backend, Checkpoint: ckpt, Total: steps,
-		Reporter: func(pr experiments.Progress) {
-			pr.Run = "training " + pr.Run
-			reporter(pr)
-		},
-	}})
+	env := experiments.Env{LoadEnv: experiments.LoadEnv{DataDir: data}, Backend: backend, Checkpoint: ckpt}
+	p, err := spec.Build(env.WithReport(func(done int, metrics map[string]float64) {
+		reporter(progress.Update{Run: "training " + spec.String(), Done: done, Total: steps, Metrics: metrics})
+	}))
 	finish()
 	if err != nil {
 		return nil, err
@@ -231,10 +224,10 @@ func gradlabEstimators(s string) ([]string, error) {
 				return nil, usagef("--estimators: %v", err)
 			}
 		}
-		if !contains(valid, n) {
+		if !slices.Contains(valid, n) {
 			return nil, usagef("--estimators: unknown estimator %q (valid: %s)", n, strings.Join(valid, ", "))
 		}
-		if !contains(out, n) {
+		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,15 +14,18 @@ import (
 
 func init() {
 	extraCommands = append(extraCommands, newListOpsCommand)
-	mergers["listops"] = listops.Merge
+	mergers["listops"] = func(dst string, srcs ...string) error {
+		return experiments.Merge(&listops.Experiment{}, dst, srcs...)
+	}
 }
 
 func newListOpsCommand() *cobra.Command {
 	var (
-		estimators, seeds, hidden, trainSize, shard, out, optimizer string
-		epochs, batch, k, testSize                                  int
-		tau, lr                                                     float64
-		paper                                                       bool
+		estimators, seeds, hidden, trainSize, optimizer string
+		epochs, batch, k, testSize                      int
+		tau, lr                                         float64
+		paper                                           bool
+		sf                                              sweepFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "listops [--estimators ...] [--hidden H] [--train-size N] [--epochs E] [--seeds ...] [--paper] [--out DIR] [--shard i/n]",
@@ -45,124 +46,98 @@ validation plateau, gradient-norm clipping at 5, dropout 0.5, 20 epochs, ReinMax
 estimators' published temperatures, seeds 0-4. On a CPU that is days per run: it is meant for a GPU backend
 or a cluster (--shard).
 
-DIR receives results.jsonl (one record per epoch: training loss and accuracy, validation accuracy, and the
-test accuracy and tree agreement after the last epoch), summary.csv, table.md (the paper's numbers and a
-majority-class and bag-of-tokens baseline beside ours), baselines.json, curves.png/.svg (learning curves),
-and trees/ (the induced tree of a few test expressions beside the true tree, per run). Every epoch is
-checkpointed: run the same command again to resume; finished runs are skipped. A finished run is known by its
-hidden size, training-set size, estimator and seed only: give every other change of setting (optimiser,
-learning rate, epochs, batch, tau) its own --out. --shard i/n runs every n-th run starting at i; combine the
-shards' folders with 'reinmax merge listops'.`,
+DIR receives results.jsonl (one record per epoch: training loss and accuracy, validation accuracy, the test
+accuracy and tree agreement after the last epoch, and every setting of the run), summary.csv, table.md (the
+paper's numbers and a majority-class and bag-of-tokens baseline beside ours), baselines.json, curves.png/.svg
+(learning curves), and trees/ (the induced tree of a few test expressions beside the true tree, per run). A run
+is known by all its settings: run the same command again to resume from the last epoch and skip finished
+runs; a changed setting is a new run beside the old ones. --shard i/n runs every n-th run starting at i;
+combine the shards' folders with 'reinmax merge listops'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s := listops.Sweep{Paper: paper, Epochs: epochs, Batch: batch, Optimizer: optimizer, LR: lr, Tau: tau, K: k, TestSize: testSize, Dir: out}
+			s := listops.DefaultSweep()
+			if paper {
+				s = listops.PaperSweep()
+			}
+			changed := cmd.Flags().Changed
 			var err error
-			if s.Estimators, err = estimatorList(estimators, reinmax.StraightThroughFamily); err != nil {
-				return err
+			if changed("estimators") || !paper {
+				if s.Estimators, err = estimatorList(estimators, reinmax.StraightThroughFamily); err != nil {
+					return err
+				}
 			}
-			if paper && !cmd.Flags().Changed("seeds") {
-				seeds = "0-4"
+			if changed("seeds") || !paper {
+				if s.Seeds, err = parseSeeds(seeds); err != nil {
+					return err
+				}
 			}
-			if s.Seeds, err = parseSeeds(seeds); err != nil {
-				return err
-			}
-			if cmd.Flags().Changed("hidden") {
+			if changed("hidden") {
 				if s.Hiddens, err = positiveInts("--hidden", hidden); err != nil {
 					return err
 				}
 			}
-			if cmd.Flags().Changed("train-size") {
+			if changed("train-size") {
 				if s.TrainSizes, err = positiveInts("--train-size", trainSize); err != nil {
 					return err
 				}
 			}
-			switch {
-			case epochs < 0:
-				return usagef("--epochs %d: want at least 1 (0: the default)", epochs)
-			case batch < 0:
-				return usagef("--batch %d: want at least 1 (0: the default)", batch)
-			case lr < 0 || tau < 0 || k < 0 || testSize < 0:
-				return usagef("--lr, --tau, --k and --test-size must not be negative")
-			}
-			if s.Shard, err = experiments.ParseShard(shard); err != nil {
-				return usageError{err}
-			}
-			if err := s.Validate(); err != nil {
-				return usageError{err}
-			}
-			spec, err := s.DataSpec("")
-			if err != nil {
-				return usageError{err}
-			}
-			data, err := listops.LoadData(spec)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "listops: %d generated training and %d validation expressions; official test split: %d of %d rows under 100 tokens\n",
-				len(data.Train), len(data.Valid), len(data.Test), data.TestRows)
-			backend, err := experiments.NewBackend()
-			if err != nil {
-				return err
-			}
-			reporter, finish := newProgress(cmd)
-			err = s.Run(data, backend, reporter)
-			finish()
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "results in %s\n\n", out)
-			if err := printFile(cmd, filepath.Join(out, listops.TableFile)); err != nil {
-				return err
-			}
-			trees, _ := filepath.Glob(filepath.Join(out, listops.TreesDir, "*.txt"))
-			if len(trees) == 0 {
-				return nil
-			}
-			first := trees[0]
-			for _, t := range trees { // prefer a ReinMax run
-				if strings.Contains(filepath.Base(t), "_reinmax_") {
-					first = t
-					break
+			for flag, x := range map[string]float64{"--tau": tau, "--lr": lr} {
+				if err := finite(flag, x); err != nil {
+					return err
 				}
 			}
-			fmt.Fprintf(w, "\nInduced trees (%s; all runs in %s):\n\n", filepath.Base(first), filepath.Join(out, listops.TreesDir))
-			if _, err := os.Stat(first); err != nil {
+			s.Modify = func(c *listops.Config) {
+				set(changed("epochs"), &c.Epochs, epochs)
+				set(changed("batch"), &c.Batch, batch)
+				set(changed("optimizer"), &c.Optimizer, optimizer)
+				set(changed("lr"), &c.LR, lr)
+				set(changed("tau"), &c.Tau, tau)
+				set(changed("k"), &c.K, k)
+				set(changed("test-size"), &c.TestSize, testSize)
+			}
+			runs, err := s.Runs()
+			if err != nil {
+				return usageError{err}
+			}
+			if err := runSweep(cmd, &listops.Experiment{}, runs, sf); err != nil || sf.migrate {
 				return err
 			}
-			return printFile(cmd, first)
+			if err := printFile(cmd, filepath.Join(sf.out, listops.TableFile)); err != nil {
+				return err
+			}
+			return printTrees(cmd, sf.out)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&estimators, "estimators", strings.Join(listops.PaperEstimators, ","), "straight-through estimators, comma-separated (see reinmax list)")
 	f.StringVar(&hidden, "hidden", "32", "hidden sizes, comma-separated (paper: 300)")
 	f.StringVar(&trainSize, "train-size", "10000", "generated training expressions, comma-separated sizes (paper: 90000)")
-	f.IntVar(&epochs, "epochs", 0, "epochs per run (default 3; paper: 20)")
-	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or a range a-b (paper: 0-4)")
+	f.IntVar(&epochs, "epochs", 3, "epochs per run (paper: 20)")
+	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or ranges a-b (paper: 0-4)")
 	f.BoolVar(&paper, "paper", false, "the paper's protocol: hidden 300, batch 16, RAdam lr 7e-4, dropout 0.5, 20 epochs, seeds 0-4")
-	f.IntVar(&batch, "batch", 0, "expressions per training step (default 64; paper: 16)")
-	f.StringVar(&optimizer, "optimizer", "", "adam or radam (default adam; paper: radam)")
-	f.Float64Var(&lr, "lr", 0, "initial learning rate (default 1e-2; paper: 7e-4)")
+	f.IntVar(&batch, "batch", 64, "expressions per training step (paper: 16)")
+	f.StringVar(&optimizer, "optimizer", "adam", "adam or radam (paper: radam)")
+	f.Float64Var(&lr, "lr", 1e-2, "initial learning rate (paper: 7e-4)")
 	f.Float64Var(&tau, "tau", 0, "temperature for every estimator (default: reinmax 1.1, gr-mck and gst-1.0 0.1, others 1)")
 	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck (default 100)")
 	f.IntVar(&testSize, "test-size", 0, "use only the first N official test expressions (default: all under 100 tokens)")
-	f.StringVar(&out, "out", "runs/listops", "output folder")
-	f.StringVar(&shard, "shard", "", "run only shard i of n of the sweep, as i/n")
+	sf.register(cmd, "runs/listops", 1)
 	return cmd
 }
 
-// positiveInts parses a comma-separated list of integers >= 1 given to flag.
-func positiveInts(flag, s string) ([]int, error) {
-	var out []int
-	for _, f := range splitList(s) {
-		v, err := strconv.Atoi(f)
-		if err != nil || v < 1 {
-			return nil, usagef("%s: %q is not an integer >= 1", flag, f)
+// printTrees prints the induced trees of one run of the output folder, a ReinMax run when there is one.
+func printTrees(cmd *cobra.Command, out string) error {
+	trees, _ := filepath.Glob(filepath.Join(out, listops.TreesDir, "*.txt"))
+	if len(trees) == 0 {
+		return nil
+	}
+	first := trees[0]
+	for _, t := range trees {
+		if strings.Contains(filepath.Base(t), "_reinmax_") {
+			first = t
+			break
 		}
-		out = append(out, v)
 	}
-	if len(out) == 0 {
-		return nil, usagef("%s: no value given", flag)
-	}
-	return out, nil
+	fmt.Fprintf(cmd.OutOrStdout(), "\nInduced trees (%s; all runs in %s):\n\n", filepath.Base(first), filepath.Join(out, listops.TreesDir))
+	return printFile(cmd, first)
 }

@@ -14,11 +14,11 @@ func TestListOpsBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"listops", "--estimators", "nope"}, "valid: st, stgs"},
-		{[]string{"listops", "--estimators", ""}, "no estimator"},
+		{[]string{"listops", "--estimators", ""}, "--estimators: no value given"},
 		{[]string{"listops", "--hidden", "0"}, "--hidden"},
 		{[]string{"listops", "--hidden", "64,x"}, "--hidden"},
 		{[]string{"listops", "--train-size", "-5"}, "--train-size"},
-		{[]string{"listops", "--epochs", "-1"}, "--epochs"},
+		{[]string{"listops", "--epochs", "-1"}, "epochs = -1"},
 		{[]string{"listops", "--seeds", "3-1"}, "--seeds"},
 		{[]string{"listops", "--shard", "2/2"}, "shard"},
 		{[]string{"listops", "--estimators", "reinmax", "--tau", "0.5"}, "tau"},

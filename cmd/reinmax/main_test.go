@@ -78,7 +78,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"catvae", "--estimators", "nope"}, "valid:"},
 		{[]string{"catvae", "--seeds", "3-1"}, "--seeds"},
 		{[]string{"catvae", "--shard", "2/2"}, "shard"},
-		{[]string{"catvae", "--epochs", "0"}, "--epochs"},
+		{[]string{"catvae", "--epochs", "0"}, "epochs = 0"},
 		{[]string{"gradlab", "--estimators", "arms"}, "binary variables only"},
 		{[]string{"gradlab", "--estimators", "exact"}, "no error to measure"},
 		{[]string{"gradlab", "--estimators", "rloo", "--evaluations", "1"}, "rloo"},

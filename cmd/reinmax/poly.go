@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,18 +21,19 @@ import (
 
 func init() {
 	extraCommands = append(extraCommands, newPolyCommand)
-	mergers["poly"] = poly.Merge
+	mergers["poly"] = func(dst string, srcs ...string) error { return experiments.Merge(poly.Experiment{}, dst, srcs...) }
 }
 
 func newPolyCommand() *cobra.Command {
 	def := poly.DefaultConfig()
 	var (
-		ps, estimators, seeds, target, tau, shard, out, costK string
-		steps, batch, latents, every, workers, k              int
-		c, lr                                                 float64
-		paper, cost                                           bool
-		costBatch, costSteps                                  int
-		costMax                                               time.Duration
+		ps, estimators, seeds, target, tau, costK string
+		steps, batch, latents, every, k           int
+		c, lr                                     float64
+		paper, cost                               bool
+		costBatch, costSteps                      int
+		costMax                                   time.Duration
+		sf                                        sweepFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "poly [--p 1.5,2,3] [--estimators st,stgs,reinmax,...] [--steps N] [--seeds 0,1,2] [--batch B] [--target const|ramp] [--out DIR] [--cost]",
@@ -46,85 +48,72 @@ Adam lr 1e-3, 8000 steps) with four estimators and 3 seeds: a few minutes on 2 c
 straight-through estimator with seeds 0-9. --target ramp uses c_l = (l - 0.5)/L instead of 0.45.
 
 DIR receives results.jsonl (one record per estimator, p, seed and checkpoint: step, exact loss, gap to the
-optimum, sampled loss, wall time), summary.csv (final exact loss, mean and std over seeds, beside the optimum)
-and curves.png / curves.svg (one panel per p, the gap to the optimum against the step on a log scale, one
-curve per estimator, mean over seeds). Run the same command again to skip the finished runs; an interrupted
-run starts again from scratch. --shard i/n runs every n-th run starting at i; combine the shards' folders with
-'reinmax merge poly'.
+optimum, sampled loss, step time, and every setting of the run), summary.csv (final exact loss, mean and std
+over seeds, beside the optimum) and curves.png / curves.svg (one panel per p, the gap to the optimum against
+the step on a log scale, one curve per estimator, mean over seeds). A run is known by all its settings: run the
+same command again to skip the finished runs and resume interrupted ones; a changed setting is a new run.
+--shard i/n runs every n-th run starting at i; combine the shards' folders with 'reinmax merge poly'.
 
 --cost measures instead, per estimator, the time of 200 steps and the peak memory with L = 128 and 512
 samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and writes DIR/cost.csv.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			changed := cmd.Flags().Changed
-			cfg := def
+			s := poly.DefaultSweep()
 			if paper {
-				cfg = poly.PaperConfig()
+				s = poly.PaperSweep()
 			}
 			var err error
 			if changed("estimators") || !paper {
-				if cfg.Estimators, err = estimatorList(estimators); err != nil {
+				if s.Estimators, err = estimatorList(estimators); err != nil {
 					return err
 				}
 			}
 			if changed("seeds") || !paper {
-				if cfg.Seeds, err = parseSeeds(seeds); err != nil {
+				if s.Seeds, err = parseSeeds(seeds); err != nil {
 					return err
 				}
 			}
-			if cfg.P, err = parsePositive("--p", ps); err != nil {
+			if s.P, err = positiveFloats("--p", ps); err != nil {
 				return err
 			}
-			cfg.Steps, cfg.Batch, cfg.L, cfg.Every, cfg.Workers = steps, batch, latents, every, workers
-			cfg.C, cfg.LR, cfg.Target = c, lr, poly.Target(target)
-			if cfg.Params, err = parseParams(tau, k, cfg.Estimators); err != nil {
+			if s.Params, err = parseParams(tau, k, s.Estimators); err != nil {
 				return err
 			}
-			if cfg.Shard, err = experiments.ParseShard(shard); err != nil {
-				return usageError{err}
+			for flag, x := range map[string]float64{"--c": c, "--lr": lr} {
+				if err := finite(flag, x); err != nil {
+					return err
+				}
 			}
-			if !changed("out") && cfg.Target == poly.Ramp {
-				out += "-ramp"
+			s.Modify = func(r *poly.Config) {
+				r.Steps, r.Batch, r.L, r.Every, r.C, r.LR, r.Target = steps, batch, latents, every, c, lr, poly.Target(target)
 			}
-			cfg.Out = out
+			if !changed("out") && poly.Target(target) == poly.Ramp {
+				sf.out += "-ramp"
+			}
 			if cost {
-				return runPolyCost(cmd, cfg, costK, costBatch, costSteps, costMax)
+				return runPolyCost(cmd, s, costK, costBatch, costSteps, costMax, sf.out)
 			}
-			if err := cfg.Validate(); err != nil {
+			runs, err := s.Runs()
+			if err != nil {
 				return usageError{err}
 			}
-			if err := results.PrepareDir(out); err != nil {
-				return usageError{err}
+			if err := runSweep(cmd, poly.Experiment{}, runs, sf); err != nil || sf.migrate {
+				return err
 			}
-			reporter, finish := newProgress(cmd)
-			res, err := poly.Run(cfg, reporter)
-			finish()
+			recs, err := results.ReadJSONL[poly.Record](filepath.Join(sf.out, experiments.ResultsFile))
 			if err != nil {
 				return err
 			}
-			if err := poly.WriteReport(out, res.Records); err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%d runs trained, %d found finished; results in %s\n\n", res.Trained, res.Skipped, out)
-			printPolySummary(w, poly.Summarize(res.Records))
-			if len(res.StepTime) > 0 {
-				fmt.Fprintf(w, "\ntime per step (one graph execution: sampling, estimator, loss, Adam), %d run(s) at a time:\n",
-					min(cfg.Workers, res.Trained))
-				for _, name := range cfg.Estimators {
-					if d, ok := res.StepTime[name]; ok {
-						fmt.Fprintf(w, "  %-15s %.2f ms\n", name, float64(d)/float64(time.Millisecond))
-					}
-				}
-			}
+			printPolySummary(cmd.OutOrStdout(), runs, recs)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&ps, "p", "1.5,2,3", "exponents p of the loss |z - c|^p, comma-separated")
-	f.StringVar(&estimators, "estimators", strings.Join(def.Estimators, ","), "estimators of either family, comma-separated (see reinmax list)")
+	f.StringVar(&estimators, "estimators", strings.Join(poly.DefaultSweep().Estimators, ","), "estimators of either family, comma-separated (see reinmax list)")
 	f.IntVar(&steps, "steps", def.Steps, "Adam steps per run")
-	f.StringVar(&seeds, "seeds", "0-2", "seeds, comma-separated or a range a-b")
+	f.StringVar(&seeds, "seeds", "0-2", "seeds, comma-separated or ranges a-b")
 	f.IntVar(&batch, "batch", def.Batch, "samples of the L variables per step")
 	f.IntVar(&latents, "latents", def.L, "L, the number of binary variables")
 	f.StringVar(&target, "target", string(poly.Const), "target c: const (c_l = --c) or ramp (c_l = (l - 0.5)/L)")
@@ -133,25 +122,23 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 	f.StringVar(&tau, "tau", "", "temperature: a number for every estimator, or name=value pairs such as reinmax=1.5,stgs=0.5 (default: each estimator's own, see reinmax list)")
 	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck in training (default 100)")
 	f.IntVar(&every, "every", def.Every, "steps between two records of a run")
-	f.IntVar(&workers, "workers", def.Workers, "runs trained at the same time")
-	f.StringVar(&out, "out", "runs/poly", "output folder (runs/poly-ramp for --target ramp)")
-	f.StringVar(&shard, "shard", "", "run only shard i of n of the sweep, as i/n")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol: every straight-through estimator, seeds 0-9")
 	f.BoolVar(&cost, "cost", false, "measure time per 200 steps and peak memory per estimator instead (writes DIR/cost.csv)")
 	f.StringVar(&costK, "cost-k", "100,300,1000", "with --cost: the K values GR-MCK is measured with")
 	f.IntVar(&costBatch, "cost-batch", 512, "with --cost: samples per step")
 	f.IntVar(&costSteps, "cost-steps", 200, "with --cost: the number of steps the time is given for")
 	f.DurationVar(&costMax, "cost-max-time", 2*time.Minute, "with --cost: time bound per estimator; slower ones are timed over fewer steps (at least 5) and scaled")
+	sf.register(cmd, "runs/poly", 2)
 	return cmd
 }
 
 // runPolyCost measures the cost table.
-func runPolyCost(cmd *cobra.Command, cfg poly.Config, ks string, batch, steps int, maxTime time.Duration) error {
+func runPolyCost(cmd *cobra.Command, s poly.Sweep, ks string, batch, steps int, maxTime time.Duration, out string) error {
 	cc := poly.DefaultCostConfig()
 	if cmd.Flags().Changed("estimators") {
-		cc.Estimators = cfg.Estimators
+		cc.Estimators = s.Estimators
 	}
-	kv, err := parsePositive("--cost-k", ks)
+	kv, err := positiveFloats("--cost-k", ks)
 	if err != nil {
 		return err
 	}
@@ -162,15 +149,17 @@ func runPolyCost(cmd *cobra.Command, cfg poly.Config, ks string, batch, steps in
 		}
 		cc.GRMCKK = append(cc.GRMCKK, int(k))
 	}
-	cc.Params, cc.L, cc.Batch, cc.Steps, cc.MaxTime = cfg.Params, cfg.L, batch, steps, maxTime
-	if len(cfg.P) > 0 {
-		cc.P = cfg.P[0]
-	}
+	var latents poly.Config
+	s.Modify(&latents)
+	cc.Params, cc.L, cc.Batch, cc.Steps, cc.MaxTime, cc.P = s.Params, latents.L, batch, steps, maxTime, s.P[0]
 	if err := cc.Validate(); err != nil {
 		return usageError{err}
 	}
-	if err := results.PrepareDir(cfg.Out); err != nil {
-		return usageError{err}
+	if err := checkOut(out); err != nil {
+		return err
+	}
+	if err := results.PrepareDir(out); err != nil {
+		return err
 	}
 	reporter, finish := newProgress(cmd)
 	costs, err := poly.MeasureCost(cc, reporter)
@@ -178,7 +167,7 @@ func runPolyCost(cmd *cobra.Command, cfg poly.Config, ks string, batch, steps in
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(cfg.Out, poly.CostFile)
+	path := filepath.Join(out, poly.CostFile)
 	if err := poly.WriteCost(path, cc.Steps, costs); err != nil {
 		return err
 	}
@@ -197,11 +186,29 @@ func runPolyCost(cmd *cobra.Command, cfg poly.Config, ks string, batch, steps in
 	return tw.Flush()
 }
 
-// printPolySummary prints the final exact loss per estimator and p.
-func printPolySummary(w io.Writer, sums []poly.Summary) {
+// printPolySummary prints the final exact loss per estimator and p of the runs, over their seeds, and the mean
+// time of a step.
+func printPolySummary(w io.Writer, runs []poly.Config, recs []poly.Record) {
+	ids := make(map[string]bool)
+	for _, r := range runs {
+		id, _ := experiments.ID(poly.Experiment{}.Name(), r)
+		ids[id] = true
+	}
+	var mine []poly.Record
+	var stepSum float64
+	var steps int
+	for _, r := range results.Complete(recs) {
+		if ids[r.RunKey()] {
+			mine = append(mine, r)
+			if r.StepSeconds > 0 {
+				stepSum += r.StepSeconds
+				steps++
+			}
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "estimator\tp\ttarget\tsteps\tseeds\tfinal exact loss (mean ± std)\toptimum\tgap")
-	for _, s := range sums {
+	for _, s := range poly.Summarize(mine) {
 		loss := fmt.Sprintf("%.6f ± %.6f", s.Mean, s.Std)
 		if s.Seeds < 2 {
 			loss = fmt.Sprintf("%.6f", s.Mean)
@@ -209,23 +216,9 @@ func printPolySummary(w io.Writer, sums []poly.Summary) {
 		fmt.Fprintf(tw, "%s\t%g\t%s\t%d\t%d\t%s\t%.6f\t%.3g\n", s.Label(), s.P, s.Target, s.Steps, s.Seeds, loss, s.Optimum, s.Gap)
 	}
 	tw.Flush()
-}
-
-// parsePositive parses a comma-separated list of numbers > 0.
-func parsePositive(flag, s string) ([]float64, error) {
-	fields := splitList(s)
-	if len(fields) == 0 {
-		return nil, usagef("%s: no value given", flag)
+	if steps > 0 {
+		fmt.Fprintf(w, "\nmean time of a step (sampling, estimator, loss, Adam): %.2f ms\n", 1e3*stepSum/float64(steps))
 	}
-	xs := make([]float64, len(fields))
-	for i, f := range fields {
-		x, err := strconv.ParseFloat(f, 64)
-		if err != nil || !(x > 0) || math.IsInf(x, 0) {
-			return nil, usagef("%s: %q, want a finite number > 0", flag, f)
-		}
-		xs[i] = x
-	}
-	return xs, nil
 }
 
 // parseParams turns --tau (a number, or name=value pairs) and --k into per-estimator parameters.
@@ -255,12 +248,12 @@ func parseParams(tau string, k int, estimators []string) (map[string]reinmax.Par
 			continue
 		}
 		name = strings.TrimSpace(name)
-		if !contains(estimators, name) {
+		if !slices.Contains(estimators, name) {
 			return nil, usagef("--tau: %s is not among the estimators (%s)", name, strings.Join(estimators, ", "))
 		}
 		set(name, t)
 	}
-	if k > 0 && contains(estimators, "gr-mck") {
+	if k > 0 && slices.Contains(estimators, "gr-mck") {
 		p := params["gr-mck"]
 		p.K = k
 		params["gr-mck"] = p

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"bytes"
 	"errors"
 	"os"
@@ -9,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/experiments"
 )
 
 // TestPolyBadInput checks that bad flags are usage errors (exit status 2) with a one-line message, and that
@@ -94,7 +95,7 @@ func TestProgressPlain(t *testing.T) {
 	var buf bytes.Buffer
 	d := newProgressDisplay(&buf)
 	for i := 1; i <= 100; i++ {
-		d.report(experiments.Progress{Run: "reinmax p=2 seed=0", Done: i, Total: 100, Metrics: map[string]float64{"gap": 0.5, "exact": 0.25}})
+		d.report(progress.Update{Run: "reinmax p=2 seed=0", Done: i, Total: 100, Metrics: map[string]float64{"gap": 0.5, "exact": 0.25}})
 	}
 	d.finish()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

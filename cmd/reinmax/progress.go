@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +15,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-
-	"github.com/f60e9205/reinmax/experiments"
 )
 
 // plainInterval is the least time between two plain progress lines.
@@ -24,7 +24,7 @@ const plainInterval = 10 * time.Second
 // function that ends the display. On a terminal it draws a progress bar (github.com/schollz/progressbar) with the
 // latest run and metrics at the end of the line; otherwise (a log file, CI) it prints plain lines, at most one
 // every plainInterval and the last one.
-func newProgress(cmd *cobra.Command) (experiments.Reporter, func()) {
+func newProgress(cmd *cobra.Command) (progress.Reporter, func()) {
 	d := newProgressDisplay(cmd.ErrOrStderr())
 	return d.report, d.finish
 }
@@ -47,7 +47,7 @@ func newProgressDisplay(w io.Writer) *progressDisplay {
 	return &progressDisplay{w: w, tty: tty, start: time.Now()}
 }
 
-func (d *progressDisplay) report(p experiments.Progress) {
+func (d *progressDisplay) report(p progress.Update) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	desc := p.Run

@@ -45,7 +45,7 @@ func TestEveryFamilyTrains(t *testing.T) {
 		est string
 		k   int
 	}{{"reinmax", 2}, {"rloo", 2}, {"relax", 3}, {"rodeo", 2}} {
-		recs, err := Run(tinyConfig(t, tc.est, tc.k), data, Options{})
+		recs, err := train(tinyConfig(t, tc.est, tc.k), data, experiments.Env{}, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.est, err)
 		}
@@ -72,24 +72,24 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	data := loadMNIST(t)
 	cfg := tinyConfig(t, "reinmax", 2)
 	cfg.Steps, cfg.EvalEvery = 30, 10
-	want, err := Run(cfg, data, Options{})
+	want, err := train(cfg, data, experiments.Env{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var first []Record
-	_, err = Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}, OnRecord: func(r Record) error {
+	_, err = train(cfg, data, experiments.Env{Checkpoint: ckpt}, func(r Record) error {
 		first = append(first, r)
 		if r.Step == 20 {
 			return crash
 		}
 		return nil
-	}})
+	})
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	rest, err := Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}})
+	rest, err := train(cfg, data, experiments.Env{Checkpoint: ckpt}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

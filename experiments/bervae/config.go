@@ -3,6 +3,7 @@ package bervae
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/f60e9205/reinmax"
@@ -11,25 +12,33 @@ import (
 // Datasets lists the data sets, in the order of the paper's Table 6.
 var Datasets = []string{"mnist", "fashion", "omniglot"}
 
-// Config is one training run. PaperConfig fills it with the paper's settings.
+// Config is one training run: every setting that changes its numbers (its JSON is the run's identity, see
+// experiments.ID). PaperConfig fills it with the paper's settings.
 type Config struct {
-	Dataset   string  // "mnist", "fashion" or "omniglot"
-	Estimator string  // any estimator of the registry, of either family
-	Tau       float64 // temperature of a straight-through estimator; 0 selects its default
-	K         int     // decoder evaluations per image, >= 1 (paper: 2 and 3)
-	Optimizer string  // "adam" or "radam"
-	LR        float64 // learning rate, > 0
-	Batch     int     // images per step (paper: 100)
-	Steps     int     // parameter updates (paper: 10⁶)
-	EvalEvery int     // steps between evaluations of the validation and test −ELBO
-	Seed      int64
+	Dataset   string  `json:"dataset"`    // "mnist", "fashion" or "omniglot"
+	Estimator string  `json:"estimator"`  // any estimator of the registry, of either family
+	Tau       float64 `json:"tau"`        // temperature of a straight-through estimator; 0 for the others
+	K         int     `json:"k"`          // decoder evaluations per image, >= 1 (paper: 2 and 3)
+	Optimizer string  `json:"optimizer"`  // "adam" or "radam"
+	LR        float64 `json:"lr"`         // learning rate, > 0
+	Batch     int     `json:"batch"`      // images per step (paper: 100)
+	Steps     int     `json:"steps"`      // parameter updates (paper: 10⁶)
+	EvalEvery int     `json:"eval_every"` // steps between evaluations of the validation and test −ELBO
+	Seed      int64   `json:"seed"`
 	// FixedBinarization binarises the training images once per run, as the ReinMax code did, instead of drawing
 	// fresh pixels every epoch as RODEO and DisARM do.
-	FixedBinarization bool
-	IWSamples         int // samples of the importance-weighted test bound at the end (RODEO: 100); 0 skips it
-	IWImages          int // test images the bound is computed on; 0: all
-	TrainSize         int // use only the first TrainSize training images (0: all); for quick checks
-	EvalSize          int // use only the first EvalSize validation and test images (0: all)
+	FixedBinarization bool `json:"fixed_binarization"`
+	IWSamples         int  `json:"iw_samples"` // samples of the importance-weighted test bound at the end (RODEO: 100); 0 skips it
+	IWImages          int  `json:"iw_images"`  // test images the bound is computed on; 0: all
+	TrainSize         int  `json:"train_size"` // use only the first TrainSize training images (0: all); 0 or >= Batch
+	EvalSize          int  `json:"eval_size"`  // use only the first EvalSize validation and test images (0: all)
+}
+
+// Label implements experiments.Config, e.g. "mnist K=2 reinmax seed=0".
+func (c Config) Label() string { return label(c.Dataset, c.K, c.Estimator, c.Seed) }
+
+func label(dataset string, k int, estimator string, seed int64) string {
+	return fmt.Sprintf("%s K=%d %s seed=%d", dataset, k, estimator, seed)
 }
 
 // Name is the run's configuration name, e.g. "mnist K=2".
@@ -38,7 +47,7 @@ func (c Config) Name() string { return fmt.Sprintf("%s K=%d", c.Dataset, c.K) }
 // Validate returns an error naming the first field out of range.
 func (c Config) Validate() error {
 	switch {
-	case !contains(Datasets, c.Dataset):
+	case !slices.Contains(Datasets, c.Dataset):
 		return fmt.Errorf("bervae: dataset %q, want one of %s", c.Dataset, strings.Join(Datasets, ", "))
 	case c.K < 1:
 		return fmt.Errorf("bervae: K = %d evaluations, want >= 1", c.K)
@@ -54,6 +63,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("bervae: eval-every = %d steps, want >= 1", c.EvalEvery)
 	case c.IWSamples < 0 || c.IWImages < 0 || c.TrainSize < 0 || c.EvalSize < 0:
 		return fmt.Errorf("bervae: IW samples, IW images, train size and eval size must not be negative")
+	case c.TrainSize > 0 && c.TrainSize < c.Batch:
+		return fmt.Errorf("bervae: train size %d is less than one batch of %d images", c.TrainSize, c.Batch)
 	}
 	_, err := c.estimator()
 	return err
@@ -109,14 +120,19 @@ func PaperConfig(dataset string, k int, estimator string) (Config, error) {
 			c.LR = 3e-4
 		}
 	}
+	if c, err = c.resolved(); err != nil {
+		return Config{}, err
+	}
 	return c, c.Validate()
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// resolved returns c with the estimator's parameter written out (reinmax.Resolve): the default temperature of a
+// straight-through estimator in place of zero, and no temperature for a score-function estimator, which has none.
+func (c Config) resolved() (Config, error) {
+	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau})
+	if err != nil {
+		return c, fmt.Errorf("bervae: %w", err)
 	}
-	return false
+	c.Tau = p.Tau
+	return c, nil
 }

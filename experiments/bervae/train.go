@@ -22,6 +22,7 @@ import (
 
 // Record is written at every evaluation of a run.
 type Record struct {
+	experiments.Stamp[Config]
 	Dataset   string  `json:"dataset"`
 	K         int     `json:"k"`
 	Estimator string  `json:"estimator"`
@@ -44,8 +45,8 @@ type Record struct {
 	Seconds float64 `json:"seconds"` // wall time of the training steps since the previous record
 }
 
-// RunKey implements results.Record.
-func (r Record) RunKey() string { return runKey(r.Dataset, r.K, r.Estimator, r.Seed) }
+// Label implements experiments.Record.
+func (r Record) Label() string { return label(r.Dataset, r.K, r.Estimator, r.Seed) }
 
 // Final implements results.Record.
 func (r Record) Final() bool { return r.Step == r.Steps }
@@ -53,25 +54,15 @@ func (r Record) Final() bool { return r.Step == r.Steps }
 // Position implements results.Positioned.
 func (r Record) Position() int { return r.Step }
 
-func runKey(dataset string, k int, estimator string, seed int64) string {
-	return fmt.Sprintf("%s K=%d %s seed=%d", dataset, k, estimator, seed)
-}
-
-// Options are the run's plumbing, none of which changes its results. The checkpoint is saved at every evaluation,
-// progress is reported after every training step.
-type Options struct {
-	experiments.Env
-	OnRecord func(Record) error // called with each record before the checkpoint is saved
-}
-
 type state struct{ Step int }
 
 // gradDecay is the decay of the moving averages behind Record.GradVariance.
 const gradDecay = 0.999
 
-// Run trains one configuration and returns its records. With a checkpoint it resumes from the last evaluation,
-// and the results equal those of an uninterrupted run.
-func Run(cfg Config, data Data, opt Options) ([]Record, error) {
+// train trains one configuration in env, emitting a record at every evaluation, and returns the records. With a
+// checkpoint, saved at every evaluation, it resumes from the last one, and the results equal those of an
+// uninterrupted run.
+func train(cfg Config, data Data, env experiments.Env, emit func(Record) error) ([]Record, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -84,7 +75,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, err := experiments.BackendOr(opt.Backend)
+	backend, err := experiments.BackendOr(env.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +89,7 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 		return nil, err
 	}
 	var st state
-	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
 		return nil, err
 	}
 	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
@@ -149,11 +140,14 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 		}
 		loss := float64(tensors.ToScalar[float32](out[0]))
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("bervae: %s: the loss is %v at step %d", runKey(cfg.Dataset, cfg.K, cfg.Estimator, cfg.Seed), loss, step)
+			return nil, fmt.Errorf("bervae: %s: the loss is %v at step %d", cfg.Label(), loss, step)
 		}
 		sum += loss
 		variance = float64(tensors.ToScalar[float32](out[1]))
-		opt.Report(runKey(cfg.Dataset, cfg.K, cfg.Estimator, cfg.Seed), step, map[string]float64{"-elbo": loss})
+		env.Report(step, map[string]float64{"-elbo": loss})
+		if env.Stopped() {
+			return nil, fmt.Errorf("bervae: %s: stopped after another run failed", cfg.Label())
+		}
 		if step%cfg.EvalEvery != 0 && step != cfg.Steps {
 			continue
 		}
@@ -175,13 +169,13 @@ func Run(cfg Config, data Data, opt Options) ([]Record, error) {
 			}
 		}
 		records = append(records, rec)
-		if opt.OnRecord != nil {
-			if err := opt.OnRecord(rec); err != nil {
+		if emit != nil {
+			if err := emit(rec); err != nil {
 				return nil, err
 			}
 		}
-		if opt.Checkpoint != "" {
-			if err := checkpoint.Save(opt.Checkpoint, store, state{Step: step}); err != nil {
+		if env.Checkpoint != "" {
+			if err := checkpoint.Save(env.Checkpoint, store, state{Step: step}); err != nil {
 				return nil, err
 			}
 		}

@@ -104,7 +104,7 @@ func TestValidate(t *testing.T) {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	data := smallData(t)
 	cfg := smallConfig(t, "reinmax")
-	want, err := Run(cfg, data, Options{})
+	want, err := train(cfg, data, experiments.Env{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,17 +118,17 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var got []Epoch
-	_, err = Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}, OnEpoch: func(e Epoch) error {
+	_, err = train(cfg, data, experiments.Env{Checkpoint: ckpt}, func(e Epoch) error {
 		got = append(got, e)
 		if e.Epoch == 2 {
 			return crash
 		}
 		return nil
-	}})
+	})
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: error %v", err)
 	}
-	resumed, err := Run(cfg, data, Options{Env: experiments.Env{Checkpoint: ckpt}})
+	resumed, err := train(cfg, data, experiments.Env{Checkpoint: ckpt}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,29 +146,57 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	data := smallData(t)
 	dir := t.TempDir()
-	s := Sweep{Configs: []string{"8x4"}, Estimators: []string{"st", "reinmax"}, Seeds: []int64{0}, Epochs: 1, Dir: dir}
-	if err := s.Run(data, nil, nil); err != nil {
+	s := Sweep{Configs: []string{"8x4"}, Estimators: []string{"st", "reinmax"}, Seeds: []int64{0},
+		Modify: func(c *Config) { c.Epochs = 1 }}
+	runs, err := s.Runs()
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{ResultsFile, SummaryFile, TableFile, "images/8x4_reinmax_seed=0.png"} {
+	exp := &Experiment{data: &data}
+	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	images, _ := filepath.Glob(filepath.Join(dir, imagesDir, "8x4_reinmax_seed=0-*.png"))
+	if len(images) != 1 {
+		t.Errorf("images of the reinmax run: %v, want one file", images)
+	}
+	for _, f := range []string{experiments.ResultsFile, SummaryFile, TableFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, experiments.CheckpointDir, "*")); len(left) != 0 {
-		t.Errorf("checkpoints left after finished runs: %v", left)
-	}
-	before, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
-	if err := s.Run(data, nil, nil); err != nil {
+	before, _ := os.ReadFile(filepath.Join(dir, experiments.ResultsFile))
+	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	after, _ := os.ReadFile(filepath.Join(dir, experiments.ResultsFile))
 	if string(before) != string(after) {
 		t.Error("a second run of the same sweep trained again instead of skipping finished runs")
 	}
 	table, _ := os.ReadFile(filepath.Join(dir, TableFile))
 	if !strings.Contains(string(table), "| reinmax |") || !strings.Contains(string(table), "124.66") {
 		t.Errorf("table.md lacks the reinmax row or the paper's 8x4 number:\n%s", table)
+	}
+}
+
+func TestSweepResolvesParameters(t *testing.T) {
+	runs, err := Sweep{Configs: []string{"8x4"}, Estimators: []string{"gr-mck", "reinmax"}, Seeds: []int64{3},
+		Modify: func(c *Config) { c.K = 0 }}.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs[0].K != 100 || runs[1].K != 0 || runs[1].Tau != 1.3 || runs[0].Seed != 3 {
+		t.Errorf("runs %+v: want gr-mck with its default K = 100, reinmax with no K and the paper's tau 1.3", runs)
+	}
+	bad := []func(*Config){
+		func(c *Config) { c.Tau = math.NaN() },
+		func(c *Config) { c.LR = math.NaN() },
+		func(c *Config) { c.TrainSize = 50 },
+	}
+	for i, m := range bad {
+		if _, err := (Sweep{Configs: []string{"8x4"}, Estimators: []string{"st"}, Seeds: []int64{0}, Modify: m}).Runs(); err == nil {
+			t.Errorf("bad setting %d accepted", i)
+		}
 	}
 }
 
@@ -180,7 +208,7 @@ func TestExactMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Epochs = 2
-	recs, err := Run(cfg, data, Options{})
+	recs, err := train(cfg, data, experiments.Env{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

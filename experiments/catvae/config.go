@@ -3,30 +3,39 @@ package catvae
 import (
 	"fmt"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+
 	"github.com/f60e9205/reinmax"
 )
 
-// Config is one training run. PaperConfig fills it with the paper's settings.
+// Config is one training run: every setting that changes its numbers (its JSON is the run's identity, see
+// experiments.ID). PaperConfig fills it with the paper's settings.
 type Config struct {
-	Categories int     // C, categories per latent variable, >= 2
-	Latents    int     // L, latent variables, >= 1
-	Estimator  string  // a straight-through estimator of the registry
-	Tau        float64 // temperature; 0 selects the estimator's default
-	K          int     // GR-MCK's Gumbel samples; 0 selects its default
-	Optimizer  string  // "adam" or "radam"
-	LR         float64 // learning rate, > 0
-	Batch      int     // images per step, >= 1 (paper: 100)
-	Epochs     int     // passes over the training set, >= 1 (paper: 160)
-	Seed       int64   // seeds initialisation, sampling and shuffling
-	LeakyReLU  bool    // LeakyReLU (slope 0.01) instead of ReLU, as the paper's 32x64 script sets
-	TrainSize  int     // use only the first TrainSize training images (0: all 60,000); for quick checks
-	TestSize   int     // use only the first TestSize test images (0: all 10,000)
+	Categories int     `json:"categories"` // C, categories per latent variable, >= 2
+	Latents    int     `json:"latents"`    // L, latent variables, >= 1
+	Estimator  string  `json:"estimator"`  // a straight-through estimator of the registry
+	Tau        float64 `json:"tau"`        // temperature, > 0 (>= 1 for reinmax)
+	K          int     `json:"k"`          // GR-MCK's Gumbel samples; 0 for the other estimators
+	Optimizer  string  `json:"optimizer"`  // "adam" or "radam"
+	LR         float64 `json:"lr"`         // learning rate, > 0
+	Batch      int     `json:"batch"`      // images per step, >= 1 (paper: 100)
+	Epochs     int     `json:"epochs"`     // passes over the training set, >= 1 (paper: 160)
+	Seed       int64   `json:"seed"`       // seeds initialisation, sampling and shuffling
+	LeakyReLU  bool    `json:"leaky_relu"` // LeakyReLU (slope 0.01) instead of ReLU, as the paper's 32x64 script sets
+	TrainSize  int     `json:"train_size"` // use only the first TrainSize training images (0: all 60,000); 0 or >= Batch
+	TestSize   int     `json:"test_size"`  // use only the first TestSize test images (0: all 10,000)
+}
+
+// Label implements experiments.Config, e.g. "10x30 reinmax seed=0".
+func (c Config) Label() string { return label(c.Name(), c.Estimator, c.Seed) }
+
+func label(config, estimator string, seed int64) string {
+	return fmt.Sprintf("%s %s seed=%d", config, estimator, seed)
 }
 
 // Name is the configuration's name in the paper's C×L notation, e.g. "10x30".
@@ -49,6 +58,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("catvae: epochs = %d, want >= 1", c.Epochs)
 	case c.TrainSize < 0 || c.TestSize < 0:
 		return fmt.Errorf("catvae: train size %d, test size %d, want >= 0", c.TrainSize, c.TestSize)
+	case c.TrainSize > 0 && c.TrainSize < c.Batch:
+		return fmt.Errorf("catvae: train size %d is less than one batch of %d images", c.TrainSize, c.Batch)
 	}
 	_, err := c.estimator()
 	return err
@@ -65,6 +76,17 @@ func (c Config) estimator() (any, error) {
 		return nil, fmt.Errorf("catvae: %s: %w", c.Name(), err)
 	}
 	return reinmax.NewScoreFunction("exact", reinmax.Params{})
+}
+
+// resolved returns c with the estimator's parameters written out (reinmax.Resolve): its default temperature and
+// K in place of zeros, and zero for a parameter the estimator does not read.
+func (c Config) resolved() (Config, error) {
+	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	if err != nil {
+		return c, fmt.Errorf("catvae: %w", err)
+	}
+	c.Tau, c.K = p.Tau, p.K
+	return c, nil
 }
 
 // hyper is one cell of the paper's hyper-parameter table: learning rate, temperature, optimiser.
@@ -135,6 +157,9 @@ func PaperConfig(name, estimator string) (Config, error) {
 	cfg := Config{
 		Categories: c, Latents: l, Estimator: estimator, Tau: h.tau, Optimizer: h.opt, LR: h.lr,
 		Batch: 100, Epochs: 160,
+	}
+	if cfg, err = cfg.resolved(); err != nil {
+		return Config{}, err
 	}
 	if name == "32x64" { // reinmax_32_64.sh: LeakyReLU, batch 200, 2000 epochs (its 500k-update cap is the same)
 		cfg.LeakyReLU, cfg.Batch, cfg.Epochs = true, 200, 2000

@@ -351,7 +351,7 @@ func (p *EncoderProblem) ExpectedGradient(est oracle.Estimator) ([]float64, erro
 	return g, nil
 }
 
-// LoadCheckpoint reads a checkpoint written by Run into a new store and returns it with the number of epochs the
+// LoadCheckpoint reads a checkpoint written by a run into a new store and returns it with the number of epochs the
 // run had finished. The error wraps fs.ErrNotExist when there is no file at path.
 func LoadCheckpoint(path string) (*model.Store, int, error) {
 	store := model.NewStore()
@@ -362,26 +362,26 @@ func LoadCheckpoint(path string) (*model.Store, int, error) {
 	return store, st.Epoch, nil
 }
 
-// TrainStore trains cfg as Run does, with the same options, and returns the trained model's store and the number of
-// epochs it has finished. Run saves its checkpoint to opt.Checkpoint (to a temporary file, removed afterwards, when
-// it is ""); when the checkpoint already holds cfg.Epochs epochs or more, nothing is trained and the checkpoint's
+// TrainStore trains cfg as a run of the experiment does, in env, and returns the trained model's store and the number
+// of epochs it has finished. The checkpoint goes to env.Checkpoint (to a temporary file, removed afterwards, when it
+// is ""); when the checkpoint already holds cfg.Epochs epochs or more, nothing is trained and the checkpoint's
 // model is returned as it is.
-func TrainStore(cfg Config, data Data, opt Options) (*model.Store, int, error) {
-	if opt.Checkpoint == "" {
+func TrainStore(cfg Config, data Data, env experiments.Env) (*model.Store, int, error) {
+	if env.Checkpoint == "" {
 		dir, err := os.MkdirTemp("", "catvae-")
 		if err != nil {
 			return nil, 0, err
 		}
 		defer os.RemoveAll(dir)
-		opt.Checkpoint = filepath.Join(dir, "checkpoint")
+		env.Checkpoint = filepath.Join(dir, "checkpoint")
 	}
-	if store, epochs, err := LoadCheckpoint(opt.Checkpoint); err == nil && epochs >= cfg.Epochs {
+	if store, epochs, err := LoadCheckpoint(env.Checkpoint); err == nil && epochs >= cfg.Epochs {
 		return store, epochs, nil // nothing to train: skip compiling the training step
 	}
-	if _, err := Run(cfg, data, opt); err != nil {
+	if _, err := train(cfg, data, env, nil); err != nil {
 		return nil, 0, err
 	}
-	return LoadCheckpoint(opt.Checkpoint)
+	return LoadCheckpoint(env.Checkpoint)
 }
 
 // EncoderSpec names an encoder-gradient problem of the gradient lab: a categorical VAE of configuration Config
@@ -516,35 +516,32 @@ func (s EncoderSpec) Validate() error {
 	return nil
 }
 
-// Build trains the model of s (or resumes it from opt.Checkpoint, or takes the checkpoint as it is when it holds
-// at least s.Epochs epochs: see TrainStore) and returns its encoder problem at the first s.Images test images of
-// data, named by s with the number of epochs the model was trained for.
-func (s EncoderSpec) Build(data Data, opt Options) (*EncoderProblem, error) {
+// Build trains the model of s (or resumes it from env.Checkpoint, or takes the checkpoint as it is when it holds
+// at least s.Epochs epochs: see TrainStore) on MNIST and returns its encoder problem at the first s.Images test
+// images, named by s with the number of epochs the model was trained for.
+func (s EncoderSpec) Build(env experiments.Env) (*EncoderProblem, error) {
 	s = s.withDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if data.Test == nil || data.Test.N < s.Images {
-		return nil, fmt.Errorf("catvae: problem %s: %d test images, want at least %d", s, testLen(data), s.Images)
-	}
-	cfg, _ := s.TrainConfig()
-	store, epochs, err := TrainStore(cfg, data, opt)
+	data, err := LoadData(env.LoadEnv)
 	if err != nil {
 		return nil, err
 	}
-	p, err := NewEncoderProblem(opt.Backend, store, cfg, data.Test.Images[:s.Images*Pixels])
+	if data.Test.N < s.Images {
+		return nil, fmt.Errorf("catvae: problem %s: %d test images, want at least %d", s, data.Test.N, s.Images)
+	}
+	cfg, _ := s.TrainConfig()
+	store, epochs, err := TrainStore(cfg, data, env)
+	if err != nil {
+		return nil, err
+	}
+	p, err := NewEncoderProblem(env.Backend, store, cfg, data.Test.Images[:s.Images*Pixels])
 	if err != nil {
 		return nil, err
 	}
 	p.Label = s.name(epochs)
 	return p, nil
-}
-
-func testLen(d Data) int {
-	if d.Test == nil {
-		return 0
-	}
-	return d.Test.N
 }
 
 // The encoder problem is a problem of the gradient lab, with exact expectations.

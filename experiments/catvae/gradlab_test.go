@@ -41,7 +41,7 @@ var tinyEncoder = sync.OnceValues(func() (*tinyFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, epochs, err := TrainStore(cfg, Data{Train: train, Test: test}, Options{Env: experiments.Env{Backend: backend}})
+	store, epochs, err := TrainStore(cfg, Data{Train: train, Test: test}, experiments.Env{Backend: backend})
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func TestTrainStoreReuses(t *testing.T) {
 	if err := checkpoint.Save(path, fx.store, state{Epoch: 1}); err != nil {
 		t.Fatal(err)
 	}
-	store, epochs, err := TrainStore(fx.cfg, Data{}, Options{Env: experiments.Env{Backend: fx.backend, Checkpoint: path}})
+	store, epochs, err := TrainStore(fx.cfg, Data{}, experiments.Env{Backend: fx.backend, Checkpoint: path})
 	if err != nil || epochs != 1 {
 		t.Fatalf("TrainStore on a 1-epoch checkpoint for 1 epoch: %d epochs, error %v", epochs, err)
 	}
@@ -431,7 +431,7 @@ func TestTrainStoreReuses(t *testing.T) {
 	}
 	more := fx.cfg
 	more.Epochs = 2
-	if _, _, err := TrainStore(more, Data{}, Options{Env: experiments.Env{Backend: fx.backend, Checkpoint: path}}); err == nil {
+	if _, _, err := TrainStore(more, Data{}, experiments.Env{Backend: fx.backend, Checkpoint: path}); err == nil {
 		t.Error("TrainStore for 2 epochs on a 1-epoch checkpoint without data: no error (did it not train?)")
 	}
 }

@@ -1,6 +1,7 @@
 package catvae
 
 import (
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 
 	"fmt"
@@ -51,7 +52,7 @@ func Summarize(recs []Epoch) []Summary {
 
 // Report reads the results of dir and writes its summary.csv, table.md and learning curves.
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, ResultsFile))
+	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, experiments.ResultsFile))
 	if err != nil {
 		return err
 	}
@@ -101,13 +102,4 @@ func writeTable(w io.Writer, sums []Summary) error {
 		return err
 	}
 	return g.WriteMarkdown(w, "estimator")
-}
-
-// Merge combines the results logs of the folders srcs (the shards of a sweep) into dst and writes the summary of
-// the merged results there.
-func Merge(dst string, srcs ...string) error {
-	if _, err := results.Merge[Epoch](dst, ResultsFile, srcs...); err != nil {
-		return err
-	}
-	return Report(dst)
 }

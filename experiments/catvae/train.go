@@ -24,6 +24,7 @@ type Data struct {
 
 // Epoch is the record of one finished epoch of one run.
 type Epoch struct {
+	experiments.Stamp[Config]
 	Config    string  `json:"config"`
 	Estimator string  `json:"estimator"`
 	Tau       float64 `json:"tau"`
@@ -40,8 +41,8 @@ type Epoch struct {
 	Seconds     float64 `json:"seconds"` // wall time of the epoch's training steps
 }
 
-// RunKey implements results.Record.
-func (e Epoch) RunKey() string { return runKey(e.Config, e.Estimator, e.Seed) }
+// Label implements experiments.Record.
+func (e Epoch) Label() string { return label(e.Config, e.Estimator, e.Seed) }
 
 // Final implements results.Record.
 func (e Epoch) Final() bool { return e.Epoch == e.Epochs }
@@ -49,27 +50,17 @@ func (e Epoch) Final() bool { return e.Epoch == e.Epochs }
 // Position implements results.Positioned.
 func (e Epoch) Position() int { return e.Epoch }
 
-func runKey(config, estimator string, seed int64) string {
-	return fmt.Sprintf("%s %s seed=%d", config, estimator, seed)
-}
-
-// Options are the run's plumbing, none of which changes its results. The checkpoint is saved after every epoch,
-// progress is reported after every training step.
-type Options struct {
-	experiments.Env
-	OnEpoch func(Epoch) error // called with each epoch's record before the checkpoint is saved
-	Images  string            // PNG of test images, reconstructions and prior samples after the last epoch; "" for none
-}
-
 // state is what a checkpoint keeps besides the model's variables.
 type state struct {
 	Epoch int
 }
 
-// Run trains one configuration and returns the record of every epoch. With a checkpoint it resumes from the last
-// finished epoch, and the results equal those of an uninterrupted run: all randomness comes from the model's
-// random number generator, saved in the checkpoint, and from a shuffle seeded by (Seed, epoch).
-func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
+// train trains one configuration in env, emitting the record of every epoch, and returns the records. With a
+// checkpoint it resumes from the last finished epoch, and the results equal those of an uninterrupted run: all
+// randomness comes from the model's random number generator, saved in the checkpoint, and from a shuffle seeded by
+// (Seed, epoch). After the last epoch it draws test images, reconstructions and prior samples into the run's
+// artefact images/….png.
+func train(cfg Config, data Data, env experiments.Env, emit func(Epoch) error) ([]Epoch, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -80,7 +71,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if train.N < cfg.Batch || test.N < 1 {
 		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
 	}
-	backend, err := experiments.BackendOr(opt.Backend)
+	backend, err := experiments.BackendOr(env.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +80,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		return nil, err
 	}
 	var st state
-	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
 		return nil, err
 	}
 	tr, err := newTrainer(cfg, backend, store)
@@ -120,11 +111,13 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 				return nil, err
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, fmt.Errorf("catvae: %s: the loss is %v at epoch %d step %d", runKey(cfg.Name(), cfg.Estimator, cfg.Seed), loss, epoch, s+1)
+				return nil, fmt.Errorf("catvae: %s: the loss is %v at epoch %d step %d", cfg.Label(), loss, epoch, s+1)
 			}
 			sumLoss, sumBCE, sumKL = sumLoss+loss, sumBCE+bce, sumKL+kl
-			opt.Report(runKey(cfg.Name(), cfg.Estimator, cfg.Seed), (epoch-1)*stepsPerEpoch+s+1,
-				map[string]float64{"epoch": float64(epoch), "-elbo": sumLoss / float64(s+1)})
+			env.Report((epoch-1)*stepsPerEpoch+s+1, map[string]float64{"epoch": float64(epoch), "-elbo": sumLoss / float64(s+1)})
+			if env.Stopped() {
+				return nil, fmt.Errorf("catvae: %s: stopped after another run failed", cfg.Label())
+			}
 		}
 		seconds := time.Since(start).Seconds()
 		testLoss, err := evaluate(evalStep, test, cfg.Batch)
@@ -137,18 +130,24 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 			TrainNegELBO: sumLoss / n, TrainBCE: sumBCE / n, TrainKL: sumKL / n, TestNegELBO: testLoss, Seconds: seconds,
 		}
 		records = append(records, rec)
-		if opt.OnEpoch != nil {
-			if err := opt.OnEpoch(rec); err != nil {
+		if emit != nil {
+			if err := emit(rec); err != nil {
 				return nil, err
 			}
 		}
-		if epoch == cfg.Epochs && opt.Images != "" {
-			if err := writeImages(opt.Images, m, store, test, backend); err != nil {
+		if epoch == cfg.Epochs {
+			path, err := env.Artefact(imagesDir, ".png")
+			if err != nil {
 				return nil, err
 			}
+			if path != "" {
+				if err := writeImages(path, m, store, test, backend); err != nil {
+					return nil, err
+				}
+			}
 		}
-		if opt.Checkpoint != "" {
-			if err := checkpoint.Save(opt.Checkpoint, store, state{Epoch: epoch}); err != nil {
+		if env.Checkpoint != "" {
+			if err := checkpoint.Save(env.Checkpoint, store, state{Epoch: epoch}); err != nil {
 				return nil, err
 			}
 		}

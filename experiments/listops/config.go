@@ -1,32 +1,51 @@
 package listops
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
 	"github.com/f60e9205/reinmax"
 )
 
-// Config is one training run. DefaultConfig and PaperConfig fill it.
+// Config is one training run: every setting that changes its numbers (its JSON is the run's identity, see
+// experiments.ID). DefaultConfig and PaperConfig fill it.
 type Config struct {
-	Estimator string  // a straight-through estimator of the registry
-	Tau       float64 // temperature; 0 selects PaperTau's value for the estimator
-	K         int     // GR-MCK's Gumbel samples; 0 selects its default (100)
-	Hidden    int     // H: word embedding, leaf LSTM and tree-LSTM size, >= 1 (paper: 300)
-	Dropout   float64 // dropout rate on the embeddings and in the classifier, in [0, 1) (paper: 0.5)
-	Optimizer string  // "adam" or "radam" (paper: radam)
-	LR        float64 // initial learning rate, > 0 (paper: 7e-4)
-	ClipNorm  float64 // the gradient's global norm is clipped to ClipNorm, as the reference does; 0: no clipping (paper: 5)
+	Estimator string  `json:"estimator"` // a straight-through estimator of the registry
+	Tau       float64 `json:"tau"`       // temperature, > 0 (PaperTau's value for the estimator by default)
+	K         int     `json:"k"`         // GR-MCK's Gumbel samples; 0 for the other estimators
+	Hidden    int     `json:"hidden"`    // H: word embedding, leaf LSTM and tree-LSTM size, >= 1 (paper: 300)
+	Dropout   float64 `json:"dropout"`   // dropout rate on the embeddings and in the classifier, in [0, 1) (paper: 0.5)
+	Optimizer string  `json:"optimizer"` // "adam" or "radam" (paper: radam)
+	LR        float64 `json:"lr"`        // initial learning rate, > 0 (paper: 7e-4)
+	ClipNorm  float64 `json:"clip_norm"` // the gradient's global norm is clipped to ClipNorm, as the reference does; 0: no clipping (paper: 5)
 	// Plateau halves the learning rate when the validation accuracy has not improved for Patience epochs
 	// (ReduceLROnPlateau, mode max, factor 0.5); 0 disables it. The reference validates twice per epoch with
 	// patience 4, which is 2 epochs here, where we validate once per epoch.
-	Patience  int
-	Batch     int   // expressions per training step, >= 1 (paper: 16)
-	Epochs    int   // passes over the training set, >= 1 (paper: 20)
-	Seed      int64 // seeds initialisation, sampling, dropout and shuffling
-	TrainSize int   // training expressions used: the first TrainSize of Data.Train, >= 1
-	TestSize  int   // official test expressions used: the first TestSize of Data.Test; 0: all of them
+	Patience  int   `json:"patience"`
+	Batch     int   `json:"batch"`      // expressions per training step, >= 1 (paper: 16)
+	Epochs    int   `json:"epochs"`     // passes over the training set, >= 1 (paper: 20)
+	Seed      int64 `json:"seed"`       // seeds initialisation, sampling, dropout and shuffling
+	TrainSize int   `json:"train_size"` // generated training expressions, >= 1
+	// ValidSize is the number of generated validation expressions; 0 means DefaultValidSize.
+	ValidSize int `json:"valid_size"`
+	// DataSeed seeds the generator of the training and validation expressions.
+	DataSeed uint64 `json:"data_seed"`
+	TestSize int    `json:"test_size"` // official test expressions used: the first TestSize; 0: all of them
 }
+
+// Label implements experiments.Config, e.g. "h32 n10000 reinmax seed=0".
+func (c Config) Label() string { return label(c.Hidden, c.TrainSize, c.Estimator, c.Seed) }
+
+func label(hidden, trainSize int, estimator string, seed int64) string {
+	return fmt.Sprintf("h%d n%d %s seed=%d", hidden, trainSize, estimator, seed)
+}
+
+// DefaultValidSize is the number of generated validation expressions (the reference's validation split has 1,000).
+const DefaultValidSize = 1000
+
+// validSize is the number of validation expressions of the run.
+func (c Config) validSize() int { return cmp.Or(c.ValidSize, DefaultValidSize) }
 
 // PaperTau is the temperature of each estimator in the paper's ListOps runs, where a published command gives one:
 // ReinMax 1.1 (the ReinMax README command); GR-MCK and GST-1.0 0.1 (the ListOps examples of the GST repository,
@@ -48,7 +67,11 @@ func PaperConfig(estimator string) (Config, error) {
 		Estimator: estimator, Tau: tauFor(estimator), Hidden: 300, Dropout: 0.5, Optimizer: "radam", LR: 7e-4, ClipNorm: 5,
 		Patience: 2, Batch: 16, Epochs: 20, TrainSize: 90_000,
 	}
-	return c, c.Validate()
+	if c, err := c.resolved(); err != nil {
+		return c, err
+	} else {
+		return c, c.Validate()
+	}
 }
 
 // DefaultConfig returns the settings sized for a 2-core machine (8–9 minutes per run, GR-MCK 14): the
@@ -63,11 +86,26 @@ func DefaultConfig(estimator string) (Config, error) {
 		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "adam", LR: 1e-2, ClipNorm: 5,
 		Patience: 2, Batch: 64, Epochs: 3, TrainSize: 10_000,
 	}
-	return c, c.Validate()
+	if c, err := c.resolved(); err != nil {
+		return c, err
+	} else {
+		return c, c.Validate()
+	}
 }
 
 func tauFor(estimator string) float64 {
 	return PaperTau[estimator] // 0 (the estimator's default) when unknown
+}
+
+// resolved returns c with the estimator's parameters written out (reinmax.Resolve): its default temperature and
+// K in place of zeros, and zero for a parameter the estimator does not read.
+func (c Config) resolved() (Config, error) {
+	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	if err != nil {
+		return c, fmt.Errorf("listops: %w", err)
+	}
+	c.Tau, c.K = p.Tau, p.K
+	return c, nil
 }
 
 // Validate returns an error naming the first field out of range.
@@ -93,6 +131,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("listops: train size = %d, want >= 1", c.TrainSize)
 	case c.TestSize < 0:
 		return fmt.Errorf("listops: test size = %d, want >= 0 (0: the whole official split)", c.TestSize)
+	case c.ValidSize < 0:
+		return fmt.Errorf("listops: validation size = %d, want >= 0 (0: %d)", c.ValidSize, DefaultValidSize)
 	}
 	_, err := reinmax.NewStraightThrough(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
 	return err

@@ -22,7 +22,6 @@ type Data struct {
 
 // DataSpec says which data LoadData builds.
 type DataSpec struct {
-	Dir       string // the shared data folder; "" finds it (listops.DataDir)
 	TrainSize int    // generated training expressions
 	ValidSize int    // generated validation expressions
 	Seed      uint64 // the generator's seed
@@ -37,7 +36,7 @@ func LoadData(spec DataSpec) (Data, error) {
 	if spec.TrainSize < 1 || spec.ValidSize < 1 {
 		return Data{}, fmt.Errorf("listops: data: train size %d, validation size %d, want >= 1", spec.TrainSize, spec.ValidSize)
 	}
-	all, err := listops.LoadTest(spec.Dir)
+	all, err := listops.LoadTest("")
 	if err != nil {
 		return Data{}, err
 	}

@@ -1,6 +1,7 @@
 package listops
 
 import (
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 
 	"fmt"
@@ -79,7 +80,7 @@ func Summarize(recs []Epoch) []Summary {
 
 // Report reads the results and baselines of dir and writes its summary.csv, table.md and learning curves.
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, ResultsFile))
+	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, experiments.ResultsFile))
 	if err != nil {
 		return err
 	}
@@ -253,27 +254,4 @@ func curves(recs []Epoch) plots.Figure {
 			plots.Panel{Title: title, XLabel: "epoch", YLabel: "training cross-entropy", Series: loss[k].Series()})
 	}
 	return f
-}
-
-// Merge combines the output folders of a sweep's shards into dst (results and baselines) and writes its summary.
-func Merge(dst string, srcs ...string) error {
-	if _, err := results.Merge[Epoch](dst, ResultsFile, srcs...); err != nil {
-		return err
-	}
-	var all []Baselines
-	for _, dir := range srcs {
-		bs, err := readBaselines(filepath.Join(dir, BaselinesFile))
-		if err != nil {
-			return err
-		}
-		for _, b := range bs {
-			if !hasBaselines(all, b.TrainSize) {
-				all = append(all, b)
-			}
-		}
-	}
-	if err := writeBaselines(filepath.Join(dst, BaselinesFile), all); err != nil {
-		return err
-	}
-	return Report(dst)
 }

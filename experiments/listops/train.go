@@ -22,6 +22,7 @@ import (
 
 // Epoch is the record of one finished epoch of one run.
 type Epoch struct {
+	experiments.Stamp[Config]
 	Estimator string  `json:"estimator"`
 	Tau       float64 `json:"tau"`
 	Hidden    int     `json:"hidden"`
@@ -54,8 +55,8 @@ type Eval struct {
 	TreeF1 float64 `json:"tree_f1"`
 }
 
-// RunKey implements results.Record.
-func (e Epoch) RunKey() string { return runKey(e.Hidden, e.TrainSize, e.Estimator, e.Seed) }
+// Label implements experiments.Record.
+func (e Epoch) Label() string { return label(e.Hidden, e.TrainSize, e.Estimator, e.Seed) }
 
 // optimizer is the run's optimiser; records written before they carried it were all RAdam's.
 func (e Epoch) optimizer() string {
@@ -70,23 +71,6 @@ func (e Epoch) Final() bool { return e.Epoch == e.Epochs }
 
 // Position implements results.Positioned.
 func (e Epoch) Position() int { return e.Epoch }
-
-func runKey(hidden, trainSize int, estimator string, seed int64) string {
-	return fmt.Sprintf("h%d n%d %s seed=%d", hidden, trainSize, estimator, seed)
-}
-
-// Key is the run's key in results files, e.g. "h64 n20000 reinmax seed=0".
-func (c Config) Key() string { return runKey(c.Hidden, c.TrainSize, c.Estimator, c.Seed) }
-
-// Options are the run's plumbing, none of which changes its results. The checkpoint is saved after every epoch,
-// progress is reported after every training step and during evaluations.
-type Options struct {
-	experiments.Env
-	OnEpoch func(Epoch) error // called with each epoch's record before the checkpoint is saved
-	// Trees is a text file where, after the final epoch, the induced trees of a few test expressions are written
-	// beside their gold trees (RenderTrees); "" for none.
-	Trees string
-}
 
 // state is what a checkpoint keeps besides the model's variables (whose learning rate variable holds the current
 // learning rate).
@@ -109,19 +93,21 @@ func StepsPerEpoch(cfg Config, data Data) int {
 	return (n + cfg.Batch - 1) / cfg.Batch
 }
 
-// Run trains one configuration and returns the record of every epoch it ran. With a checkpoint it resumes after
-// the last finished epoch, and the results equal those of an uninterrupted run: the initialisation depends on Seed
-// only, every random draw in the graph (merge samples, dropout) comes from the model's random number generator,
-// saved in the checkpoint, and the shuffle of each epoch is seeded by (Seed, epoch).
-func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
+// train trains one configuration in env, emitting the record of every epoch, and returns the records. With a
+// checkpoint it resumes after the last finished epoch, and the results equal those of an uninterrupted run: the
+// initialisation depends on Seed only, every random draw in the graph (merge samples, dropout) comes from the
+// model's random number generator, saved in the checkpoint, and the shuffle of each epoch is seeded by (Seed,
+// epoch). After the last epoch it writes the induced trees of a few test expressions beside their gold trees into
+// the run's artefact trees/….txt.
+func train(cfg Config, data Data, env experiments.Env, emit func(Epoch) error) ([]Epoch, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(data.Train) < cfg.TrainSize {
-		return nil, fmt.Errorf("listops: %s: train size %d, but the data has %d training expressions", cfg.Key(), cfg.TrainSize, len(data.Train))
+		return nil, fmt.Errorf("listops: %s: train size %d, but the data has %d training expressions", cfg.Label(), cfg.TrainSize, len(data.Train))
 	}
 	if len(data.Valid) == 0 || len(data.Test) == 0 {
-		return nil, fmt.Errorf("listops: %s: empty validation or test set", cfg.Key())
+		return nil, fmt.Errorf("listops: %s: empty validation or test set", cfg.Label())
 	}
 	train := data.Train[:cfg.TrainSize]
 	test := data.Test
@@ -132,7 +118,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, err := experiments.BackendOr(opt.Backend)
+	backend, err := experiments.BackendOr(env.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +136,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		return nil, err
 	}
 	st := state{BestValid: -1}
-	if _, err := checkpoint.Resume(opt.Checkpoint, store, &st); err != nil {
+	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
 		return nil, err
 	}
 	trainStep, err := newTrainStep(backend, store, m, optimizer)
@@ -182,12 +168,15 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 			}
 			l := scalar(out[0])
 			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return nil, fmt.Errorf("listops: %s: the loss is %v at epoch %d step %d", cfg.Key(), l, epoch, s+1)
+				return nil, fmt.Errorf("listops: %s: the loss is %v at epoch %d step %d", cfg.Label(), l, epoch, s+1)
 			}
 			sumLoss, sumCorrect, seen = sumLoss+l, sumCorrect+scalar(out[1]), seen+len(b.idx)
-			opt.Report(cfg.Key(), (epoch-1)*steps+s+1, map[string]float64{
+			env.Report((epoch-1)*steps+s+1, map[string]float64{
 				"epoch": float64(epoch), "loss": sumLoss / float64(seen), "acc": sumCorrect / float64(seen),
 			})
+			if env.Stopped() {
+				return nil, fmt.Errorf("listops: %s: stopped after another run failed", cfg.Label())
+			}
 		}
 		seconds := time.Since(start).Seconds()
 		lr, err := learningRate(store)
@@ -197,7 +186,7 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 		// Evaluation takes minutes on the test split: its progress is reported as the fraction of expressions done.
 		evaluating := func(set string) func(float64) {
 			return func(frac float64) {
-				opt.Report(cfg.Key(), epoch*steps, map[string]float64{"epoch": float64(epoch), set: frac})
+				env.Report(epoch*steps, map[string]float64{"epoch": float64(epoch), set: frac})
 			}
 		}
 		valid, _, err := ev.run(data.Valid, false, evaluating("validating"))
@@ -216,15 +205,19 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 				return nil, err
 			}
 			rec.Test = &res
-			if opt.Trees != "" {
-				if err := writeTrees(opt.Trees, rec, test, parses); err != nil {
+			path, err := env.Artefact(TreesDir, ".txt")
+			if err != nil {
+				return nil, err
+			}
+			if path != "" {
+				if err := writeTrees(path, rec, test, parses); err != nil {
 					return nil, err
 				}
 			}
 		}
 		records = append(records, rec)
-		if opt.OnEpoch != nil {
-			if err := opt.OnEpoch(rec); err != nil {
+		if emit != nil {
+			if err := emit(rec); err != nil {
 				return nil, err
 			}
 		}
@@ -235,8 +228,8 @@ func Run(cfg Config, data Data, opt Options) ([]Epoch, error) {
 				return nil, err
 			}
 		}
-		if opt.Checkpoint != "" {
-			if err := checkpoint.Save(opt.Checkpoint, store, st); err != nil {
+		if env.Checkpoint != "" {
+			if err := checkpoint.Save(env.Checkpoint, store, st); err != nil {
 				return nil, err
 			}
 		}

@@ -46,14 +46,14 @@ func TestTrainingReducesLoss(t *testing.T) {
 	// Adam: RAdam's first steps are plain momentum, too small for a test of a few steps.
 	cfg.Epochs, cfg.Batch, cfg.Optimizer, cfg.Dropout = 6, 8, "adam", 0
 	evaluated := map[string][]float64{} // the evaluation progress reported, per set
-	report := func(p experiments.Progress) {
+	report := func(_ int, metrics map[string]float64) {
 		for _, set := range []string{"validating", "testing"} {
-			if f, ok := p.Metrics[set]; ok {
+			if f, ok := metrics[set]; ok {
 				evaluated[set] = append(evaluated[set], f)
 			}
 		}
 	}
-	recs, err := Run(cfg, tinyData(t), Options{Env: experiments.Env{Backend: testBackend(t), Reporter: report}})
+	recs, err := train(cfg, tinyData(t), experiments.Env{Backend: testBackend(t)}.WithReport(report), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,24 +84,24 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	cfg := tinyConfig(t, "reinmax")
 	cfg.Patience = 1 // exercise the learning-rate schedule's state across the checkpoint
 	backend := testBackend(t)
-	want, err := Run(cfg, data, Options{Env: experiments.Env{Backend: backend}})
+	want, err := train(cfg, data, experiments.Env{Backend: backend}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	crash := errors.New("crash")
 	var got []Epoch
-	_, err = Run(cfg, data, Options{Env: experiments.Env{Backend: backend, Checkpoint: ckpt}, OnEpoch: func(e Epoch) error {
+	_, err = train(cfg, data, experiments.Env{Backend: backend, Checkpoint: ckpt}, func(e Epoch) error {
 		got = append(got, e)
 		if e.Epoch == 2 {
 			return crash
 		}
 		return nil
-	}})
+	})
 	if !errors.Is(err, crash) {
 		t.Fatalf("interrupted run: error %v", err)
 	}
-	resumed, err := Run(cfg, data, Options{Env: experiments.Env{Backend: backend, Checkpoint: ckpt}})
+	resumed, err := train(cfg, data, experiments.Env{Backend: backend, Checkpoint: ckpt}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,25 +187,36 @@ func TestWidthsAndBatches(t *testing.T) {
 	}
 }
 
+// tinySweep runs a sweep of one estimator per entry on data into dir, with hidden size 8, one epoch, batch 16.
+func tinySweep(t *testing.T, data Data, dir string, trainSize int, estimators ...string) {
+	t.Helper()
+	runs, err := Sweep{Estimators: estimators, Seeds: []int64{0}, Hiddens: []int{8}, TrainSizes: []int{trainSize},
+		Modify: func(c *Config) { c.Epochs, c.Batch = 1, 16 }}.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := &Experiment{data: map[dataKey]Data{{0, DefaultValidSize}: data}}
+	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir, Backend: testBackend(t)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	data := tinyData(t)
 	dir := t.TempDir()
-	s := Sweep{Estimators: []string{"st", "reinmax"}, Seeds: []int64{0}, Hiddens: []int{8}, TrainSizes: []int{32},
-		Epochs: 1, Batch: 16, Dir: dir}
-	if err := s.Run(data, testBackend(t), nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{ResultsFile, SummaryFile, TableFile, BaselinesFile, CurvesFile + ".png", CurvesFile + ".svg",
-		filepath.Join(TreesDir, "h8_n32_reinmax_seed=0.txt")} {
+	tinySweep(t, data, dir, 32, "st", "reinmax")
+	for _, f := range []string{experiments.ResultsFile, SummaryFile, TableFile, BaselinesFile, CurvesFile + ".png", CurvesFile + ".svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
-	if err := s.Run(data, testBackend(t), nil); err != nil {
-		t.Fatal(err)
+	treeFiles, _ := filepath.Glob(filepath.Join(dir, TreesDir, "h8_n32_reinmax_seed=0-*.txt"))
+	if len(treeFiles) != 1 {
+		t.Fatalf("trees of the reinmax run: %v, want one file", treeFiles)
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	before, _ := os.ReadFile(filepath.Join(dir, experiments.ResultsFile))
+	tinySweep(t, data, dir, 32, "st", "reinmax")
+	after, _ := os.ReadFile(filepath.Join(dir, experiments.ResultsFile))
 	if string(before) != string(after) {
 		t.Error("a second run of the same sweep trained again instead of skipping finished runs")
 	}
@@ -215,7 +226,7 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 			t.Errorf("table.md lacks %q:\n%s", want, table)
 		}
 	}
-	trees, _ := os.ReadFile(filepath.Join(dir, TreesDir, "h8_n32_reinmax_seed=0.txt"))
+	trees, _ := os.ReadFile(treeFiles[0])
 	if !strings.Contains(string(trees), "gold") || !strings.Contains(string(trees), "induced") {
 		t.Errorf("trees file lacks the gold and induced trees:\n%s", trees)
 	}
@@ -229,15 +240,11 @@ func TestMergeCombinesRunsAndBaselines(t *testing.T) {
 	var dirs []string
 	for _, n := range []int{32, 16} {
 		dir := filepath.Join(root, fmt.Sprint(n))
-		s := Sweep{Estimators: []string{"st"}, Seeds: []int64{0}, Hiddens: []int{8}, TrainSizes: []int{n}, Epochs: 1,
-			Batch: 16, Dir: dir}
-		if err := s.Run(data, testBackend(t), nil); err != nil {
-			t.Fatal(err)
-		}
+		tinySweep(t, data, dir, n, "st")
 		dirs = append(dirs, dir)
 	}
 	dst := filepath.Join(root, "merged")
-	if err := Merge(dst, dirs...); err != nil {
+	if err := experiments.Merge(&Experiment{}, dst, dirs...); err != nil {
 		t.Fatal(err)
 	}
 	bs, err := readBaselines(filepath.Join(dst, BaselinesFile))
@@ -247,12 +254,18 @@ func TestMergeCombinesRunsAndBaselines(t *testing.T) {
 	if len(bs) != 2 || bs[0].TrainSize != 16 || bs[1].TrainSize != 32 {
 		t.Errorf("merged baselines %+v, want those of 16 and 32 expressions in that order", bs)
 	}
-	recs, err := results.ReadJSONL[Epoch](filepath.Join(dst, ResultsFile))
+	recs, err := results.ReadJSONL[Epoch](filepath.Join(dst, experiments.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fin := results.Finished(recs); len(fin) != 2 || !fin["h8 n16 st seed=0"] || !fin["h8 n32 st seed=0"] {
-		t.Errorf("merged results finish %v, want both runs", fin)
+	labels := map[string]bool{}
+	for _, r := range results.Complete(recs) {
+		if r.Final() {
+			labels[r.Label()] = true
+		}
+	}
+	if len(labels) != 2 || !labels["h8 n16 st seed=0"] || !labels["h8 n32 st seed=0"] {
+		t.Errorf("merged results finish %v, want both runs", labels)
 	}
 }
 

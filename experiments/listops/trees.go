@@ -35,7 +35,7 @@ func pickTrees(ex []listops.Example) []int {
 func writeTrees(path string, rec Epoch, test []listops.Example, parses []parse) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s: test accuracy %.2f%%, tree F1 %.3f (greedy parsing, %d epochs)\n\n",
-			rec.RunKey(), 100*rec.Test.Acc, rec.Test.TreeF1, rec.Epochs)
+			rec.Label(), 100*rec.Test.Acc, rec.Test.TreeF1, rec.Epochs)
 		for k, i := range pickTrees(test) {
 			e := test[i]
 			induced, err := listops.MergeTree(e.Tokens, parses[i].merges)

@@ -3,195 +3,186 @@ package poly
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/gomlx/compute"
-
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/experiments"
 )
 
-// Config fixes one sweep of the experiment: every estimator is trained for every p and every seed. DefaultConfig
-// and PaperConfig give complete configurations; Validate says what is out of range.
+// Config is one run: every setting that changes its numbers (its JSON is the run's identity, see experiments.ID).
+// DefaultConfig gives the paper's settings.
 type Config struct {
-	// Estimators are registry names of either family (see reinmax.Names), trained in this order.
-	Estimators []string
-	// Params holds per-estimator parameters (τ, and K for gr-mck) by name; an estimator that is missing, or a
-	// zero field, gets the estimator's default (τ = 1 for every estimator, K = 100 for gr-mck).
-	Params map[string]reinmax.Params
-	// P holds the exponents p > 0 of the loss |z − c|^p; the paper uses 1.5, 2 and 3.
-	P []float64
-	// L is the number of binary variables (rows of θ), at least 1; the paper uses 128.
-	L int
-	// Batch is the number of independent samples of the L variables drawn at each step, at least 1; the paper
-	// uses 64.
-	Batch int
-	// Steps is the number of Adam steps of a run, at least 1; the paper runs 40 epochs of 200 steps, 8000.
-	Steps int
-	// Seeds are the seeds of the runs; each gives its own initial θ and sampling noise, the same initial θ for every
-	// estimator and p.
-	Seeds []int64
-	// LR is Adam's learning rate (β = 0.9, 0.999, ε = 1e-8 as in PyTorch); the paper uses 1e-3.
-	LR float64
-	// Init is the half-width of the initialisation θ ~ U(−Init, Init); the paper uses 0.01.
-	Init float64
+	// Estimator is a registry name of either family (see reinmax.Names).
+	Estimator string `json:"estimator"`
+	// Tau is the estimator's temperature and K its number of samples (GR-MCK's Gumbels, a score-function
+	// estimator's loss evaluations per example); each is 0 for an estimator that has none.
+	Tau float64 `json:"tau"`
+	K   int     `json:"k"`
+	// P is the exponent p > 0 of the loss |z − c|^p; the paper uses 1.5, 2 and 3.
+	P float64 `json:"p"`
 	// Target selects the vector c: Const (c_l = C) or Ramp (c_l = (l − 0.5)/L).
-	Target Target
-	// C is the value of the Const target, in [0, 1]; the paper uses 0.45.
-	C float64
-	// Every is the number of steps between two records of a run, at least 1; a record is also written at step 0
-	// and at the last step.
-	Every int
-	// Shard selects the slice of the sweep (estimators × p × seeds, in that order) this process runs.
-	Shard experiments.Shard
-	// Out is the folder of results.jsonl: runs whose final record is already there are skipped, and every run
-	// trained appends its records when it ends. The empty string keeps the records in memory only.
-	Out string
-	// Workers is the number of runs trained at the same time, at least 1. The graphs of this experiment are
-	// small, so two runs side by side use two cores better than one run does.
-	Workers int
-	// Backend runs the graphs; nil selects experiments.NewBackend().
-	Backend compute.Backend
+	Target Target `json:"target"`
+	// C is the value of the Const target, in [0, 1]; the paper uses 0.45. It is 0 for the Ramp target.
+	C float64 `json:"c"`
+	// L is the number of binary variables (rows of θ), at least 1; the paper uses 128.
+	L int `json:"L"`
+	// Batch is the number of independent samples of the L variables drawn at each step, at least 1; the paper
+	// uses 64. A score-function estimator draws Batch/K examples of K samples each.
+	Batch int `json:"batch"`
+	// Steps is the number of Adam steps, at least 1; the paper runs 40 epochs of 200 steps, 8000.
+	Steps int `json:"steps"`
+	// LR is Adam's learning rate (β = 0.9, 0.999, ε = 1e-8 as in PyTorch); the paper uses 1e-3.
+	LR float64 `json:"lr"`
+	// Init is the half-width of the initialisation θ ~ U(−Init, Init); the paper uses 0.01.
+	Init float64 `json:"init"`
+	// Every is the number of steps between two records, at least 1; a record is also written at step 0 and at the
+	// last step.
+	Every int `json:"every"`
+	// Seed gives the initial θ (the same for every estimator and p) and the sampling noise.
+	Seed int64 `json:"seed"`
 }
 
-// DefaultConfig returns the paper's settings (L = 128, batch 64, Adam lr 1e-3, θ ~ U(−0.01, 0.01), c = 0.45,
-// p ∈ {1.5, 2, 3}, 8000 steps) with four estimators (st, stgs, gst-1.0, reinmax) at their default τ and 3 seeds,
-// sized to finish in minutes on two cores.
+// DefaultConfig returns the paper's settings for ReinMax with p = 2 and seed 0: L = 128, batch 64, Adam lr 1e-3,
+// θ ~ U(−0.01, 0.01), c = 0.45, 8000 steps, a record every 50.
 func DefaultConfig() Config {
-	return Config{
-		Estimators: []string{"st", "stgs", "gst-1.0", "reinmax"},
-		P:          []float64{1.5, 2, 3},
-		L:          128,
-		Batch:      64,
-		Steps:      8000,
-		Seeds:      []int64{0, 1, 2},
-		LR:         1e-3,
-		Init:       0.01,
-		Target:     Const,
-		C:          0.45,
-		Every:      50,
-		Workers:    2,
-	}
+	return Config{Estimator: "reinmax", Tau: 1, P: 2, Target: Const, C: 0.45, L: 128, Batch: 64, Steps: 8000, LR: 1e-3,
+		Init: 0.01, Every: 50}
 }
 
-// PaperConfig returns the paper's full protocol: every straight-through-family estimator of the registry and
-// seeds 0 to 9, with the settings of DefaultConfig.
-func PaperConfig() Config {
-	c := DefaultConfig()
-	c.Estimators = reinmax.Names(reinmax.StraightThroughFamily)
-	c.Seeds = []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	return c
+// Label implements experiments.Config, e.g. "reinmax p=2 seed=0".
+func (c Config) Label() string { return runLabel(c.Estimator, c.P, c.Seed) }
+
+func runLabel(estimator string, p float64, seed int64) string {
+	return fmt.Sprintf("%s p=%s seed=%d", estimator, strconv.FormatFloat(p, 'g', -1, 64), seed)
 }
 
 // Validate returns an error naming the first field that is out of range.
 func (c Config) Validate() error {
-	if len(c.Estimators) == 0 {
-		return fmt.Errorf("poly: no estimators (valid: %s)", strings.Join(reinmax.Names(), ", "))
-	}
-	seen := make(map[string]bool)
-	for _, name := range c.Estimators {
-		if seen[name] {
-			return fmt.Errorf("poly: estimator %s is listed twice", name)
-		}
-		seen[name] = true
-		if _, err := c.estimator(name); err != nil {
-			return err
-		}
-	}
-	for name := range c.Params {
-		if !seen[name] {
-			return fmt.Errorf("poly: parameters given for %s, which is not among the estimators (%s)", name, strings.Join(c.Estimators, ", "))
-		}
-	}
-	if len(c.P) == 0 {
-		return fmt.Errorf("poly: no exponent p given")
-	}
-	for _, p := range c.P {
-		if !(p > 0) || math.IsInf(p, 0) {
-			return fmt.Errorf("poly: p = %v, want a finite p > 0", p)
-		}
-	}
-	if c.L < 1 {
-		return fmt.Errorf("poly: L = %d binary variables, want L >= 1", c.L)
-	}
-	if c.Batch < 1 {
-		return fmt.Errorf("poly: batch = %d, want batch >= 1", c.Batch)
-	}
-	if c.Steps < 1 {
-		return fmt.Errorf("poly: steps = %d, want steps >= 1", c.Steps)
-	}
-	if len(c.Seeds) == 0 {
-		return fmt.Errorf("poly: no seeds given")
-	}
-	seeds := make(map[int64]bool)
-	for _, s := range c.Seeds {
-		if seeds[s] {
-			return fmt.Errorf("poly: seed %d is listed twice", s)
-		}
-		seeds[s] = true
-	}
-	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
-		return fmt.Errorf("poly: learning rate %v, want a finite rate > 0", c.LR)
-	}
-	if !(c.Init >= 0) || math.IsInf(c.Init, 0) {
-		return fmt.Errorf("poly: init half-width %v, want a finite value >= 0", c.Init)
-	}
-	if _, err := Targets(c.Target, c.L, c.C); err != nil {
+	if _, err := c.estimator(); err != nil {
 		return err
 	}
-	if c.Target == Const && !(c.C >= 0 && c.C <= 1) {
+	switch {
+	case !(c.P > 0) || math.IsInf(c.P, 0):
+		return fmt.Errorf("poly: p = %v, want a finite p > 0", c.P)
+	case c.L < 1:
+		return fmt.Errorf("poly: L = %d binary variables, want L >= 1", c.L)
+	case c.Batch < 1:
+		return fmt.Errorf("poly: batch = %d, want batch >= 1", c.Batch)
+	case c.Steps < 1:
+		return fmt.Errorf("poly: steps = %d, want steps >= 1", c.Steps)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("poly: learning rate %v, want a finite rate > 0", c.LR)
+	case !(c.Init >= 0) || math.IsInf(c.Init, 0):
+		return fmt.Errorf("poly: init half-width %v, want a finite value >= 0", c.Init)
+	case c.Every < 1:
+		return fmt.Errorf("poly: every = %d steps between records, want every >= 1", c.Every)
+	case c.Target == Const && !(c.C >= 0 && c.C <= 1):
 		return fmt.Errorf("poly: target value c = %v, want c in [0, 1]", c.C)
 	}
-	if c.Every < 1 {
-		return fmt.Errorf("poly: every = %d steps between records, want every >= 1", c.Every)
-	}
-	if c.Shard.N > 0 && (c.Shard.I < 0 || c.Shard.I >= c.Shard.N) {
-		return fmt.Errorf("poly: shard %d/%d, want 0 <= i < n", c.Shard.I, c.Shard.N)
-	}
-	if c.Workers < 1 {
-		return fmt.Errorf("poly: workers = %d, want workers >= 1", c.Workers)
-	}
-	return nil
+	_, err := Targets(c.Target, c.L, c.C)
+	return err
 }
 
-// estimator builds the estimator name with its parameters from c.Params: a reinmax.StraightThrough, or a
-// reinmax.ScoreFunction whose K evaluations divide the batch (each step then draws Batch/K examples of K samples, the
-// same Batch evaluations of the loss as the straight-through estimators).
-func (c Config) estimator(name string) (any, error) {
-	spec, err := reinmax.Lookup(name)
+// estimator builds the run's estimator: a reinmax.StraightThrough, or a reinmax.ScoreFunction whose K evaluations
+// divide the batch (each step then draws Batch/K examples of K samples, the same Batch evaluations of the loss as
+// the straight-through estimators).
+func (c Config) estimator() (any, error) {
+	spec, err := reinmax.Lookup(c.Estimator)
 	if err != nil {
-		return nil, fmt.Errorf("poly: unknown estimator %q (valid: %s)", name, strings.Join(reinmax.Names(), ", "))
+		return nil, fmt.Errorf("poly: unknown estimator %q (valid: %s)", c.Estimator, strings.Join(reinmax.Names(), ", "))
 	}
+	params := reinmax.Params{Tau: c.Tau, K: c.K}
 	if spec.Family == reinmax.StraightThroughFamily {
-		est, err := reinmax.NewStraightThrough(name, c.Params[name])
+		est, err := reinmax.NewStraightThrough(c.Estimator, params)
 		if err != nil {
 			return nil, fmt.Errorf("poly: %w", err)
 		}
 		return est, nil
 	}
-	if name == "exact" {
+	if c.Estimator == "exact" {
 		return nil, fmt.Errorf("poly: exact enumeration of 2^%d outcomes is not feasible; choose another estimator", c.L)
 	}
-	est, err := reinmax.NewScoreFunction(name, c.Params[name])
+	est, err := reinmax.NewScoreFunction(c.Estimator, params)
 	if err != nil {
 		return nil, fmt.Errorf("poly: %w", err)
 	}
 	if k := est.Evaluations(); c.Batch%k != 0 {
-		return nil, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", name, k, c.Batch)
+		return nil, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", c.Estimator, k, c.Batch)
 	}
 	return est, nil
 }
 
-// params returns the parameters estimator name runs with, defaults filled in from the registry.
-func (c Config) params(name string) reinmax.Params {
-	p := c.Params[name]
-	if spec, err := reinmax.Lookup(name); err == nil {
-		if p.Tau == 0 {
-			p.Tau = spec.Tau
-		}
-		if p.K == 0 {
-			p.K = spec.K
+// resolved returns c with the estimator's parameters written out (reinmax.Resolve) and no C for the Ramp target,
+// which does not read it.
+func (c Config) resolved() (Config, error) {
+	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	if err != nil {
+		return c, fmt.Errorf("poly: %w", err)
+	}
+	c.Tau, c.K = p.Tau, p.K
+	if c.Target == Ramp {
+		c.C = 0
+	}
+	return c, nil
+}
+
+// Sweep lists runs: every estimator × p × seed, in that order, each with DefaultConfig's settings, the estimator's
+// Params, then Modify.
+type Sweep struct {
+	// Estimators are registry names of either family, trained in this order.
+	Estimators []string
+	// Params holds per-estimator parameters (τ, and K) by name; a missing estimator or a zero field gets the
+	// estimator's default.
+	Params map[string]reinmax.Params
+	P      []float64 // exponents p > 0 of the loss
+	Seeds  []int64
+	Modify func(*Config) // changes every run's settings, e.g. the target; nil for none
+}
+
+// DefaultSweep is the paper's setting with four estimators (st, stgs, gst-1.0, reinmax) at their default τ,
+// p ∈ {1.5, 2, 3} and 3 seeds: a few minutes on two cores.
+func DefaultSweep() Sweep {
+	return Sweep{Estimators: []string{"st", "stgs", "gst-1.0", "reinmax"}, P: []float64{1.5, 2, 3}, Seeds: []int64{0, 1, 2}}
+}
+
+// PaperSweep is the paper's full protocol: every straight-through-family estimator of the registry, p ∈ {1.5, 2,
+// 3}, seeds 0 to 9.
+func PaperSweep() Sweep {
+	return Sweep{Estimators: reinmax.Names(reinmax.StraightThroughFamily), P: []float64{1.5, 2, 3},
+		Seeds: []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}
+}
+
+// Runs returns the configurations of the sweep's runs, in order, or an error naming the first that cannot run.
+func (s Sweep) Runs() ([]Config, error) {
+	for name := range s.Params {
+		if !slices.Contains(s.Estimators, name) {
+			return nil, fmt.Errorf("poly: parameters given for %s, which is not among the estimators (%s)", name, strings.Join(s.Estimators, ", "))
 		}
 	}
-	return p
+	var out []Config
+	for _, est := range s.Estimators {
+		for _, p := range s.P {
+			for _, seed := range s.Seeds {
+				c := DefaultConfig()
+				c.Estimator, c.P, c.Seed = est, p, seed
+				c.Tau, c.K = s.Params[est].Tau, s.Params[est].K
+				if s.Modify != nil {
+					s.Modify(&c)
+				}
+				c, err := c.resolved()
+				if err != nil {
+					return nil, err
+				}
+				if err := c.Validate(); err != nil {
+					return nil, err
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("poly: the sweep is empty: give at least one estimator, p and seed")
+	}
+	return out, nil
 }

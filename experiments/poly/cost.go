@@ -1,6 +1,8 @@
 package poly
 
 import (
+	"github.com/f60e9205/reinmax/progress"
+
 	"bufio"
 	"fmt"
 	"os"
@@ -60,9 +62,12 @@ func DefaultCostConfig() CostConfig {
 
 // Validate returns an error naming the first field that is out of range.
 func (c CostConfig) Validate() error {
-	tc := Config{Estimators: c.Estimators, Params: c.Params, P: []float64{c.P}, L: c.L, Batch: c.Batch, Steps: c.Steps,
-		Seeds: []int64{0}, LR: 1e-3, Target: Const, C: 0.45, Every: 1, Workers: 1}
-	if err := tc.Validate(); err != nil {
+	if len(c.Estimators) == 0 {
+		return fmt.Errorf("poly: cost: no estimators")
+	}
+	_, err := Sweep{Estimators: c.Estimators, Params: c.Params, P: []float64{c.P}, Seeds: []int64{0},
+		Modify: func(r *Config) { r.L, r.Batch, r.Steps = c.L, c.Batch, c.Steps }}.Runs()
+	if err != nil {
 		return err
 	}
 	for _, k := range c.GRMCKK {
@@ -98,7 +103,7 @@ type Cost struct {
 
 // MeasureCost measures every estimator of cfg one after the other, in this process; progress goes to rep after
 // each estimator. Nothing else should run in the process meanwhile, or the memory peaks include it.
-func MeasureCost(cfg CostConfig, rep experiments.Reporter) ([]Cost, error) {
+func MeasureCost(cfg CostConfig, rep progress.Reporter) ([]Cost, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -151,7 +156,7 @@ func MeasureCost(cfg CostConfig, rep experiments.Reporter) ([]Cost, error) {
 		if c.K > 0 {
 			label = fmt.Sprintf("%s K=%d", it.name, c.K)
 		}
-		rep.Report(experiments.Progress{Run: label, Done: i + 1, Total: len(items), Metrics: map[string]float64{
+		rep.Report(progress.Update{Run: label, Done: i + 1, Total: len(items), Metrics: map[string]float64{
 			"ms/step": float64(c.StepTime) / 1e6, "peak RSS MB": float64(c.PeakRSS) / 1e6}})
 	}
 	return out, nil
@@ -172,7 +177,8 @@ func measureOne(backend compute.Backend, cfg CostConfig, est reinmax.StraightThr
 	base, _ := residentMemory("VmRSS")
 	sampler := startHeapSampler(time.Millisecond)
 
-	tc := Config{L: cfg.L, Batch: cfg.Batch, LR: 1e-3, Init: 0.01}
+	tc := DefaultConfig()
+	tc.L, tc.Batch = cfg.L, cfg.Batch
 	tr, err := newTrainer(backend, tc, est, obj, 0)
 	if err != nil {
 		sampler.stop()

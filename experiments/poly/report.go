@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/plots"
 	"github.com/f60e9205/reinmax/results"
 )
@@ -216,15 +217,11 @@ func WriteCost(path string, steps int, costs []Cost) error {
 	return results.WriteCSV(path, header, rows)
 }
 
-// Merge combines the results.jsonl of the folders srcs (the shards of a sweep) into dst/results.jsonl and writes
-// the report of the merged runs into dst (see results.Merge and WriteReport).
-func Merge(dst string, srcs ...string) error {
-	if _, err := results.Merge[Record](dst, ResultsFile, srcs...); err != nil {
-		return err
-	}
-	recs, err := results.ReadJSONL[Record](filepath.Join(dst, ResultsFile))
+// Report reads the results file of dir and writes its summary and curves (see WriteReport).
+func Report(dir string) error {
+	recs, err := results.ReadJSONL[Record](filepath.Join(dir, experiments.ResultsFile))
 	if err != nil {
 		return err
 	}
-	return WriteReport(dst, recs)
+	return WriteReport(dir, recs)
 }

@@ -1,13 +1,9 @@
 package poly
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -18,18 +14,16 @@ import (
 	optimizers "github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/checkpoint"
 	"github.com/f60e9205/reinmax/experiments"
-	"github.com/f60e9205/reinmax/results"
 )
 
-// ResultsFile is the name of the log of records in Config.Out.
-const ResultsFile = "results.jsonl"
-
-// Record is one checkpoint of one run: a line of results.jsonl.
+// Record is one checkpoint of one run: a line of the results file.
 type Record struct {
+	experiments.Stamp[Config]
 	Estimator string  `json:"estimator"`
 	Tau       float64 `json:"tau"`
-	K         int     `json:"k,omitempty"` // GR-MCK's number of Gumbel samples; 0 for other estimators
+	K         int     `json:"k,omitempty"` // the estimator's K (GR-MCK's Gumbels, a score-function estimator's evaluations); 0 for the others
 	P         float64 `json:"p"`
 	Target    Target  `json:"target"`
 	L         int     `json:"L"`
@@ -44,14 +38,13 @@ type Record struct {
 	// Sampled is the sampled loss (1/B)·Σ_b (1/L)·Σ_l |z_{b,l} − c_l|^p averaged over the steps since the
 	// previous record; 0 (omitted) at step 0, where no step has been taken.
 	Sampled float64 `json:"sampled,omitempty"`
-	Seconds float64 `json:"seconds"` // wall time since the run started, graph compilation included
+	// StepSeconds is the mean wall time of one training step (one graph execution: sampling, estimator, loss and
+	// Adam update) since the previous record, compilation excluded; 0 at step 0.
+	StepSeconds float64 `json:"step_seconds,omitempty"`
 }
 
-// RunKey implements results.Record: everything that defines the run except the step.
-func (r Record) RunKey() string {
-	return fmt.Sprintf("%s tau=%g k=%d p=%g target=%s L=%d batch=%d lr=%g steps=%d seed=%d",
-		r.Estimator, r.Tau, r.K, r.P, r.Target, r.L, r.Batch, r.LR, r.Steps, r.Seed)
-}
+// Label implements experiments.Record.
+func (r Record) Label() string { return runLabel(r.Estimator, r.P, r.Seed) }
 
 // Final implements results.Record: the record of the last step closes the run.
 func (r Record) Final() bool { return r.Step == r.Steps }
@@ -59,282 +52,131 @@ func (r Record) Final() bool { return r.Step == r.Steps }
 // Position implements results.Positioned.
 func (r Record) Position() int { return r.Step }
 
-// Result is what Run returns.
-type Result struct {
-	// Records holds the records of every run of the sweep (of this shard): those trained now and those found
-	// finished in Config.Out, in the order of the sweep.
-	Records []Record
-	// Trained and Skipped count the runs trained now and the runs found finished in Config.Out.
-	Trained, Skipped int
-	// StepTime is the mean wall time of one training step (one graph execution: sampling, estimator, loss and
-	// Adam update) by estimator, over the runs trained now, compilation excluded.
-	StepTime map[string]time.Duration
+// Experiment is polynomial programming for the experiments runner.
+type Experiment struct{}
+
+var _ experiments.Experiment[Config, Record] = Experiment{}
+
+// Name implements experiments.Experiment.
+func (Experiment) Name() string { return "poly" }
+
+// Load implements experiments.Experiment: the experiment reads no data.
+func (Experiment) Load([]Config, experiments.LoadEnv) error { return nil }
+
+// Cost implements experiments.Experiment: the run's steps.
+func (Experiment) Cost(c Config) int { return c.Steps }
+
+// Train implements experiments.Experiment.
+func (Experiment) Train(c Config, env experiments.Env, emit func(Record) error) error {
+	return train(c, env, emit)
 }
 
-// job is one run of the sweep.
-type job struct {
-	index     int
-	estimator string
-	p         float64
-	seed      int64
+// Report implements experiments.Experiment.
+func (Experiment) Report(dir string) error { return Report(dir) }
+
+// state is what a checkpoint keeps besides θ, Adam's moments, the random number generator and the running sum of
+// the sampled loss, which live in the store.
+type state struct {
+	Step    int     // steps taken
+	PrevSum float64 // the running sum of the sampled loss at the last record
 }
 
-// Run trains every estimator for every p and every seed of cfg (the runs of cfg.Shard) and returns their records.
-// With cfg.Out set, runs already finished there are skipped and every run trained appends its records to
-// cfg.Out/results.jsonl when it ends; a run interrupted before its end leaves nothing and is trained again from
-// the start. Progress goes to rep after every record and every skipped run. Run returns an error naming the
-// problem for an invalid configuration, an unreadable or unwritable results file, or a failed graph execution.
-func Run(cfg Config, rep experiments.Reporter) (*Result, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	var done map[string][]Record
-	if cfg.Out != "" {
-		if err := results.PrepareDir(cfg.Out); err != nil {
-			return nil, err
-		}
-		recs, err := results.ReadJSONL[Record](filepath.Join(cfg.Out, ResultsFile))
-		if err != nil {
-			return nil, err
-		}
-		done = make(map[string][]Record)
-		for _, r := range results.Complete(recs) {
-			done[r.RunKey()] = append(done[r.RunKey()], r)
-		}
-	}
-	backend, err := experiments.BackendOr(cfg.Backend)
+// checkpointEvery is the least wall time between two checkpoints; they are saved at records.
+var checkpointEvery = 5 * time.Second
+
+// train trains one run in env and emits its records: at step 0, every Every steps and at the last step. With a
+// checkpoint (saved at a record at most every few seconds) it resumes from it, and its numbers equal those of an
+// uninterrupted run.
+func train(cfg Config, env experiments.Env, emit func(Record) error) error {
+	est, err := cfg.estimator()
 	if err != nil {
-		return nil, fmt.Errorf("poly: %w", err)
-	}
-
-	var jobs []job
-	n := 0
-	for _, est := range cfg.Estimators {
-		for _, p := range cfg.P {
-			for _, seed := range cfg.Seeds {
-				if cfg.Shard.Owns(n) {
-					jobs = append(jobs, job{index: len(jobs), estimator: est, p: p, seed: seed})
-				}
-				n++
-			}
-		}
-	}
-
-	res := &Result{StepTime: make(map[string]time.Duration)}
-	perJob := make([][]Record, len(jobs))
-	var todo []job
-	for _, j := range jobs {
-		if recs, ok := done[cfg.runKey(j)]; ok {
-			perJob[j.index] = recs
-			res.Skipped++
-			continue
-		}
-		todo = append(todo, j)
-	}
-
-	// Progress counts steps over the whole sweep; skipped runs count as done.
-	prog := newProgress(rep, len(jobs)*cfg.Steps)
-	for _, j := range jobs {
-		if perJob[j.index] != nil {
-			prog.report(cfg.label(j), cfg.Steps, map[string]float64{"skipped": 1})
-		}
-	}
-
-	type outcome struct {
-		j    job
-		recs []Record
-		step time.Duration
-		err  error
-	}
-	work := make(chan job)
-	out := make(chan outcome)
-	var wg sync.WaitGroup
-	var appendMu sync.Mutex // the workers take turns at results.jsonl
-	for range min(cfg.Workers, max(len(todo), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				recs, step, err := trainRun(backend, cfg, j, prog)
-				if err == nil && cfg.Out != "" {
-					appendMu.Lock()
-					err = results.AppendJSONL(filepath.Join(cfg.Out, ResultsFile), recs)
-					appendMu.Unlock()
-				}
-				out <- outcome{j, recs, step, err}
-			}
-		}()
-	}
-	go func() {
-		defer close(work)
-		for _, j := range todo {
-			select {
-			case work <- j:
-			case <-prog.stopped():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(out) }()
-
-	var errs []error
-	steps := make(map[string][]time.Duration)
-	for o := range out {
-		if o.err != nil {
-			errs = append(errs, o.err)
-			prog.stop()
-			continue
-		}
-		perJob[o.j.index] = o.recs
-		res.Trained++
-		steps[o.j.estimator] = append(steps[o.j.estimator], o.step)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	for est, ds := range steps {
-		var sum time.Duration
-		for _, d := range ds {
-			sum += d
-		}
-		res.StepTime[est] = sum / time.Duration(len(ds))
-	}
-	for _, recs := range perJob {
-		res.Records = append(res.Records, recs...)
-	}
-	return res, nil
-}
-
-// runKey returns the key of the records of job j.
-func (c Config) runKey(j job) string {
-	return c.record(j).RunKey()
-}
-
-// record returns a record of job j with every field that identifies the run filled in.
-func (c Config) record(j job) Record {
-	params := c.params(j.estimator)
-	r := Record{Estimator: j.estimator, Tau: params.Tau, P: j.p, Target: c.Target, L: c.L, Batch: c.Batch, LR: c.LR,
-		Steps: c.Steps, Seed: j.seed}
-	if j.estimator == "gr-mck" {
-		r.K = params.K
-	}
-	return r
-}
-
-// label names job j for progress reports.
-func (c Config) label(j job) string {
-	return fmt.Sprintf("%s p=%s seed=%d", j.estimator, strconv.FormatFloat(j.p, 'g', -1, 64), j.seed)
-}
-
-// progress serialises the reports of concurrent runs and tells the runs to stop when one of them failed.
-type progress struct {
-	rep         experiments.Reporter
-	mu          sync.Mutex
-	total, done int
-	stopOnce    sync.Once
-	stopc       chan struct{}
-}
-
-func newProgress(rep experiments.Reporter, total int) *progress {
-	return &progress{rep: rep, total: total, stopc: make(chan struct{})}
-}
-
-// report adds steps to the work done and reports it with the run's latest metrics.
-func (p *progress) report(run string, steps int, metrics map[string]float64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done += steps
-	p.rep.Report(experiments.Progress{Run: run, Done: p.done, Total: p.total, Metrics: metrics})
-}
-
-// stopped is closed once a run failed.
-func (p *progress) stopped() <-chan struct{} { return p.stopc }
-
-func (p *progress) stop() { p.stopOnce.Do(func() { close(p.stopc) }) }
-
-// trainRun trains job j and returns its records and the mean time of a step after the first.
-func trainRun(backend compute.Backend, cfg Config, j job, prog *progress) ([]Record, time.Duration, error) {
-	start := time.Now()
-	est, err := cfg.estimator(j.estimator)
-	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	cs, err := Targets(cfg.Target, cfg.L, cfg.C)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	obj, err := NewObjective(j.p, cs)
+	obj, err := NewObjective(cfg.P, cs)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	tr, err := newTrainer(backend, cfg, est, obj, j.seed)
+	backend, err := experiments.BackendOr(env.Backend)
 	if err != nil {
-		return nil, 0, err
+		return err
+	}
+	tr, err := newTrainer(backend, cfg, est, obj, cfg.Seed)
+	if err != nil {
+		return err
 	}
 	defer tr.close()
-
-	base := cfg.record(j)
-	base.Optimum = obj.Optimum()
-	var recs []Record
-	checkpoint := func(step int, lossSum, prevSum float64, prevStep int) error {
+	var st state
+	if _, err := checkpoint.Resume(env.Checkpoint, tr.store, &st); err != nil {
+		return err
+	}
+	base := Record{Estimator: cfg.Estimator, Tau: cfg.Tau, K: cfg.K, P: cfg.P, Target: cfg.Target, L: cfg.L,
+		Batch: cfg.Batch, LR: cfg.LR, Steps: cfg.Steps, Seed: cfg.Seed, Optimum: obj.Optimum()}
+	record := func(step int, sum float64, stepTime time.Duration, steps int) error {
 		theta, err := tr.theta()
 		if err != nil {
 			return err
 		}
 		r := base
-		r.Step = step
-		r.Exact = obj.Exact(theta)
-		r.Gap = obj.Gap(theta)
-		if step > prevStep {
-			r.Sampled = (lossSum - prevSum) / float64(step-prevStep)
+		r.Step, r.Exact, r.Gap = step, obj.Exact(theta), obj.Gap(theta)
+		if step > st.Step {
+			r.Sampled = (sum - st.PrevSum) / float64(step-st.Step)
 		}
-		r.Seconds = time.Since(start).Seconds()
+		if steps > 0 {
+			r.StepSeconds = stepTime.Seconds() / float64(steps)
+		}
 		if math.IsNaN(r.Exact) || math.IsNaN(r.Sampled) {
-			return fmt.Errorf("poly: %s: the loss became NaN at step %d", cfg.label(j), step)
+			return fmt.Errorf("poly: %s: the loss became NaN at step %d", cfg.Label(), step)
 		}
-		recs = append(recs, r)
-		prog.report(cfg.label(j), step-prevStep, map[string]float64{"step": float64(step), "exact": r.Exact, "gap": r.Gap})
-		return nil
+		env.Report(step, map[string]float64{"step": float64(step), "exact": r.Exact, "gap": r.Gap})
+		return emit(r)
 	}
-	if err := checkpoint(0, 0, 0, 0); err != nil {
-		return nil, 0, err
+	if st.Step == 0 {
+		if err := record(0, 0, 0, 0); err != nil {
+			return err
+		}
 	}
 	var (
-		prevSum  float64
-		prevStep int
-		timed    time.Duration
-		first    = true
+		timed   time.Duration // step time since the last record, the graph's compilation excluded
+		counted int
+		first   = true // the first execution compiles the graph
+		saved   = time.Now()
 	)
-	for step := 1; step <= cfg.Steps; step++ {
-		select {
-		case <-prog.stopped():
-			return nil, 0, fmt.Errorf("poly: %s: stopped after another run failed", cfg.label(j))
-		default:
+	for step := st.Step + 1; step <= cfg.Steps; step++ {
+		if env.Stopped() {
+			return fmt.Errorf("poly: %s: stopped after another run failed", cfg.Label())
 		}
 		t0 := time.Now()
 		if err := tr.step(); err != nil {
-			return nil, 0, fmt.Errorf("poly: %s: step %d: %w", cfg.label(j), step, err)
+			return fmt.Errorf("poly: %s: step %d: %w", cfg.Label(), step, err)
 		}
 		if !first {
 			timed += time.Since(t0)
+			counted++
 		}
 		first = false
-		if step%cfg.Every == 0 || step == cfg.Steps {
-			sum, err := tr.lossSum()
-			if err != nil {
-				return nil, 0, err
+		if step%cfg.Every != 0 && step != cfg.Steps {
+			continue
+		}
+		sum, err := tr.lossSum()
+		if err != nil {
+			return err
+		}
+		if err := record(step, sum, timed, counted); err != nil {
+			return err
+		}
+		st.Step, st.PrevSum, timed, counted = step, sum, 0, 0
+		if env.Checkpoint != "" && step < cfg.Steps && time.Since(saved) >= checkpointEvery {
+			if err := checkpoint.Save(env.Checkpoint, tr.store, st); err != nil {
+				return err
 			}
-			if err := checkpoint(step, sum, prevSum, prevStep); err != nil {
-				return nil, 0, err
-			}
-			prevSum, prevStep = sum, step
+			saved = time.Now()
 		}
 	}
-	var perStep time.Duration
-	if cfg.Steps > 1 {
-		perStep = timed / time.Duration(cfg.Steps-1)
-	}
-	return recs, perStep, nil
+	return nil
 }
 
 // trainer holds the state of one run: θ, Adam's moments, the random number generator and the running sum of the

@@ -1,11 +1,13 @@
 package poly
 
 import (
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/gomlx/compute/gobackend"
 
@@ -14,81 +16,87 @@ import (
 	"github.com/f60e9205/reinmax/results"
 )
 
-// small returns a configuration that trains in well under a second per run.
-func small() Config {
-	c := DefaultConfig()
-	c.Estimators = []string{"reinmax"}
-	c.P = []float64{2}
-	c.L = 8
-	c.Steps = 200
-	c.Every = 50
-	c.Seeds = []int64{0}
-	c.LR = 0.05 // a larger step than the paper's, so that 200 steps move θ well beyond the sampling noise
-	return c
+// small returns a sweep of ReinMax runs that train in well under a second each.
+func small() Sweep {
+	return Sweep{Estimators: []string{"reinmax"}, P: []float64{2}, Seeds: []int64{0},
+		Modify: func(c *Config) {
+			c.L, c.Steps, c.Every = 8, 200, 50
+			c.LR = 0.05 // a larger step than the paper's, so that 200 steps move θ well beyond the sampling noise
+		}}
 }
 
-func TestConfigValidate(t *testing.T) {
-	if err := DefaultConfig().Validate(); err != nil {
-		t.Errorf("DefaultConfig: %v", err)
-	}
-	if err := PaperConfig().Validate(); err != nil {
-		t.Errorf("PaperConfig: %v", err)
-	}
-	if n := len(PaperConfig().Estimators); n != len(reinmax.Names(reinmax.StraightThroughFamily)) {
-		t.Errorf("PaperConfig has %d estimators, want every straight-through one", n)
-	}
-	tests := []struct {
-		name string
-		edit func(*Config)
-		want string
-	}{
-		{"p = 0", func(c *Config) { c.P = []float64{1.5, 0} }, "p = 0, want a finite p > 0"},
-		{"p < 0", func(c *Config) { c.P = []float64{-2} }, "p = -2"},
-		{"no p", func(c *Config) { c.P = nil }, "no exponent"},
-		{"L = 0", func(c *Config) { c.L = 0 }, "L = 0 binary variables, want L >= 1"},
-		{"batch = 0", func(c *Config) { c.Batch = 0 }, "batch = 0, want batch >= 1"},
-		{"steps = 0", func(c *Config) { c.Steps = 0 }, "steps = 0, want steps >= 1"},
-		{"unknown estimator", func(c *Config) { c.Estimators = []string{"st", "foo"} },
-			`unknown estimator "foo" (valid: ` + strings.Join(reinmax.Names(), ", ") + ")"},
-		{"twice", func(c *Config) { c.Estimators = []string{"st", "st"} }, "listed twice"},
-		{"no estimators", func(c *Config) { c.Estimators = nil }, "no estimators"},
-		{"reinmax tau < 1", func(c *Config) { c.Params = map[string]reinmax.Params{"reinmax": {Tau: 0.5}} }, "tau = 0.5, want tau >= 1"},
-		{"params of another", func(c *Config) { c.Params = map[string]reinmax.Params{"gr-mck": {K: 3}} }, "not among the estimators"},
-		{"no seeds", func(c *Config) { c.Seeds = nil }, "no seeds"},
-		{"seed twice", func(c *Config) { c.Seeds = []int64{1, 1} }, "seed 1 is listed twice"},
-		{"lr", func(c *Config) { c.LR = 0 }, "learning rate 0"},
-		{"target", func(c *Config) { c.Target = "zigzag" }, `unknown target "zigzag"`},
-		{"c", func(c *Config) { c.C = 1.5 }, "c = 1.5"},
-		{"every", func(c *Config) { c.Every = 0 }, "every = 0"},
-		{"workers", func(c *Config) { c.Workers = 0 }, "workers = 0"},
-		{"shard", func(c *Config) { c.Shard = experiments.Shard{I: 2, N: 2} }, "shard 2/2"},
-	}
-	for _, tc := range tests {
-		c := DefaultConfig()
-		c.Estimators = []string{"st", "reinmax"}
-		tc.edit(&c)
-		err := c.Validate()
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: Validate = %v, want an error containing %q", tc.name, err, tc.want)
-		}
-		if _, err := Run(c, nil); err == nil {
-			t.Errorf("%s: Run accepted the configuration", tc.name)
-		}
-	}
-}
-
-// TestRunReinMaxDecreases trains ReinMax for 200 steps on 8 variables: the exact loss must fall well below its
-// initial value, records come every 50 steps plus step 0, and the last one is final.
-func TestRunReinMaxDecreases(t *testing.T) {
-	cfg := small()
-	res, err := Run(cfg, nil)
+// runs returns the configurations of s or stops the test.
+func runs(t *testing.T, s Sweep) []Config {
+	t.Helper()
+	rs, err := s.Runs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Trained != 1 || res.Skipped != 0 {
-		t.Errorf("trained %d, skipped %d; want 1 and 0", res.Trained, res.Skipped)
+	return rs
+}
+
+// trainAll trains every run of s, without a runner, and returns the records.
+func trainAll(t *testing.T, s Sweep) []Record {
+	t.Helper()
+	var recs []Record
+	for _, c := range runs(t, s) {
+		if err := train(c, experiments.Env{}, func(r Record) error { recs = append(recs, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
 	}
-	recs := res.Records
+	return recs
+}
+
+func TestSweepValidate(t *testing.T) {
+	for _, s := range []Sweep{DefaultSweep(), PaperSweep()} {
+		if _, err := s.Runs(); err != nil {
+			t.Errorf("%v: %v", s.Estimators, err)
+		}
+	}
+	if n := len(PaperSweep().Estimators); n != len(reinmax.Names(reinmax.StraightThroughFamily)) {
+		t.Errorf("PaperSweep has %d estimators, want every straight-through one", n)
+	}
+	tests := []struct {
+		name string
+		edit func(*Sweep)
+		want string
+	}{
+		{"p = 0", func(s *Sweep) { s.P = []float64{1.5, 0} }, "p = 0, want a finite p > 0"},
+		{"p < 0", func(s *Sweep) { s.P = []float64{-2} }, "p = -2"},
+		{"p NaN", func(s *Sweep) { s.P = []float64{math.NaN()} }, "p = NaN"},
+		{"no p", func(s *Sweep) { s.P = nil }, "the sweep is empty"},
+		{"L = 0", func(s *Sweep) { s.Modify = func(c *Config) { c.L = 0 } }, "L = 0 binary variables, want L >= 1"},
+		{"batch = 0", func(s *Sweep) { s.Modify = func(c *Config) { c.Batch = 0 } }, "batch = 0, want batch >= 1"},
+		{"steps = 0", func(s *Sweep) { s.Modify = func(c *Config) { c.Steps = 0 } }, "steps = 0, want steps >= 1"},
+		{"unknown estimator", func(s *Sweep) { s.Estimators = []string{"st", "foo"} },
+			`unknown estimator "foo" (valid: ` + strings.Join(reinmax.Names(), ", ") + ")"},
+		{"no estimators", func(s *Sweep) { s.Estimators = nil }, "the sweep is empty"},
+		{"reinmax tau < 1", func(s *Sweep) { s.Params = map[string]reinmax.Params{"reinmax": {Tau: 0.5}} }, "tau = 0.5, want tau >= 1"},
+		{"tau NaN", func(s *Sweep) { s.Params = map[string]reinmax.Params{"st": {Tau: math.NaN()}} }, "tau = NaN"},
+		{"params of another", func(s *Sweep) { s.Params = map[string]reinmax.Params{"gr-mck": {K: 3}} }, "not among the estimators"},
+		{"no seeds", func(s *Sweep) { s.Seeds = nil }, "the sweep is empty"},
+		{"lr", func(s *Sweep) { s.Modify = func(c *Config) { c.LR = 0 } }, "learning rate 0"},
+		{"target", func(s *Sweep) { s.Modify = func(c *Config) { c.Target = "zigzag" } }, `unknown target "zigzag"`},
+		{"c", func(s *Sweep) { s.Modify = func(c *Config) { c.C = 1.5 } }, "c = 1.5"},
+		{"every", func(s *Sweep) { s.Modify = func(c *Config) { c.Every = 0 } }, "every = 0"},
+	}
+	for _, tc := range tests {
+		s := DefaultSweep()
+		s.Estimators = []string{"st", "reinmax"}
+		tc.edit(&s)
+		_, err := s.Runs()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Runs = %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestTrainReinMaxDecreases trains ReinMax for 200 steps on 8 variables: the exact loss must fall well below its
+// initial value, records come every 50 steps plus step 0, and the last one is final.
+func TestTrainReinMaxDecreases(t *testing.T) {
+	s := small()
+	recs := trainAll(t, s)
+	cfg := runs(t, s)[0]
 	if len(recs) != cfg.Steps/cfg.Every+1 {
 		t.Fatalf("%d records, want %d (steps 0, 50, ..., 200)", len(recs), cfg.Steps/cfg.Every+1)
 	}
@@ -98,6 +106,9 @@ func TestRunReinMaxDecreases(t *testing.T) {
 		}
 		if !(r.Gap >= 0) || !(r.Exact >= r.Optimum) {
 			t.Errorf("record %d: exact %v, gap %v, optimum %v: the exact loss is below its minimum", i, r.Exact, r.Gap, r.Optimum)
+		}
+		if i > 0 && !(r.StepSeconds > 0) {
+			t.Errorf("record %d: step time %v, want > 0", i, r.StepSeconds)
 		}
 	}
 	first, last := recs[0], recs[len(recs)-1]
@@ -115,91 +126,68 @@ func TestRunReinMaxDecreases(t *testing.T) {
 	if !(last.Sampled > 0 && last.Sampled < last.Exact+0.05 && last.Sampled > last.Exact-0.05) {
 		t.Errorf("last sampled loss %v far from the exact loss %v", last.Sampled, last.Exact)
 	}
-	if _, ok := res.StepTime["reinmax"]; !ok {
-		t.Errorf("no step time for reinmax")
-	}
 }
 
-// TestRunResume runs the same sweep twice into one folder: the second run trains nothing and returns the same
-// records.
-func TestRunResume(t *testing.T) {
-	cfg := small()
-	cfg.Estimators = []string{"st", "reinmax"}
-	cfg.Seeds = []int64{0, 1}
-	cfg.Steps = 20
-	cfg.Every = 10
-	cfg.Out = t.TempDir()
-	var mu sync.Mutex
-	steps := 0
-	count := func(p experiments.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, ok := p.Metrics["step"]; ok {
-			steps++
+// TestResumeEqualsUninterrupted stops a run at a record after its checkpoint was saved and resumes it: every
+// number equals the uninterrupted run's.
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	s := small()
+	want := trainAll(t, s)
+	cfg := runs(t, s)[0]
+	defer func(d time.Duration) { checkpointEvery = d }(checkpointEvery)
+	checkpointEvery = 0 // a checkpoint at every record
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	crash := errors.New("crash")
+	var got []Record
+	saved := false
+	err := train(cfg, experiments.Env{Checkpoint: ckpt}, func(r Record) error {
+		got = append(got, r)
+		if _, err := os.Stat(ckpt); err == nil && !saved {
+			saved = true
+			return crash
+		}
+		return nil
+	})
+	if !errors.Is(err, crash) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	err = train(cfg, experiments.Env{Checkpoint: ckpt}, func(r Record) error { got = append(got, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = results.Complete(got)
+	if len(got) != len(want) {
+		t.Fatalf("%d records after resuming, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Step != w.Step || g.Exact != w.Exact || g.Gap != w.Gap || g.Sampled != w.Sampled {
+			t.Errorf("step %d: resumed %+v, uninterrupted %+v", w.Step, g, w)
 		}
 	}
-	res1, err := Run(cfg, count)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res1.Trained != 4 || steps == 0 {
-		t.Fatalf("first run: trained %d runs, %d step reports; want 4 and some", res1.Trained, steps)
-	}
-	steps = 0
-	res2, err := Run(cfg, count)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res2.Trained != 0 || res2.Skipped != 4 || steps != 0 {
-		t.Errorf("second run: trained %d, skipped %d, %d step reports; want 0, 4, 0", res2.Trained, res2.Skipped, steps)
-	}
-	if len(res2.Records) != len(res1.Records) {
-		t.Errorf("second run returned %d records, want %d", len(res2.Records), len(res1.Records))
-	}
-	// One more seed: only its runs are trained.
-	cfg.Seeds = []int64{0, 1, 2}
-	res3, err := Run(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res3.Trained != 2 || res3.Skipped != 4 {
-		t.Errorf("third run: trained %d, skipped %d; want 2 and 4", res3.Trained, res3.Skipped)
-	}
-	recs, err := results.ReadJSONL[Record](filepath.Join(cfg.Out, ResultsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := len(results.Finished(recs)); got != 6 {
-		t.Errorf("results.jsonl holds %d finished runs, want 6", got)
-	}
 }
 
-// TestShardsMerge runs a sweep as two shards into two folders and merges them: the merged folder holds every
-// run once, with its report.
-func TestShardsMerge(t *testing.T) {
+// TestSweepThroughRunner runs a sweep as two shards into two folders, merges them, and runs the whole sweep again
+// into the merged folder: every run is trained once and the merged folder has the report.
+func TestSweepThroughRunner(t *testing.T) {
 	root := t.TempDir()
-	cfg := small()
-	cfg.Estimators = []string{"st", "reinmax"}
-	cfg.Steps, cfg.Every = 10, 5
+	s := small()
+	s.Estimators = []string{"st", "reinmax"}
+	s.Modify = func(c *Config) { c.L, c.Steps, c.Every, c.LR = 8, 10, 5, 0.05 }
+	rs := runs(t, s)
 	var dirs []string
 	for i := range 2 {
-		c := cfg
-		c.Shard = experiments.Shard{I: i, N: 2}
-		c.Out = filepath.Join(root, "shard"+string(rune('0'+i)))
-		res, err := Run(c, nil)
-		if err != nil {
+		dir := filepath.Join(root, "shard"+string(rune('0'+i)))
+		if _, err := experiments.Run(Experiment{}, rs, experiments.Options{Dir: dir, Shard: experiments.Shard{I: i, N: 2}}); err != nil {
 			t.Fatal(err)
 		}
-		if res.Trained != 1 {
-			t.Errorf("shard %d trained %d runs, want 1", i, res.Trained)
-		}
-		dirs = append(dirs, c.Out)
+		dirs = append(dirs, dir)
 	}
 	out := filepath.Join(root, "all")
-	if err := Merge(out, dirs...); err != nil {
+	if err := experiments.Merge(Experiment{}, out, dirs...); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := results.ReadJSONL[Record](filepath.Join(out, ResultsFile))
+	recs, err := results.ReadJSONL[Record](filepath.Join(out, experiments.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,30 +203,38 @@ func TestShardsMerge(t *testing.T) {
 	if len(sums) != 2 || sums[0].Seeds != 1 {
 		t.Errorf("summaries %+v, want one per estimator with 1 seed", sums)
 	}
+	before, _ := os.ReadFile(filepath.Join(out, experiments.ResultsFile))
+	if _, err := experiments.Run(Experiment{}, rs, experiments.Options{Dir: out, Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(out, experiments.ResultsFile))
+	if string(before) != string(after) {
+		t.Error("the finished runs of the merged folder were trained again")
+	}
 }
 
-// TestRunScoreFunction trains with estimators of the score-function family: each step draws Batch/K examples of K
-// samples, and the exact loss falls as it does with ReinMax.
-func TestRunScoreFunction(t *testing.T) {
+// TestTrainScoreFunction trains with estimators of the score-function family: each step draws Batch/K examples of
+// K samples, and the exact loss falls as it does with ReinMax.
+func TestTrainScoreFunction(t *testing.T) {
 	for _, name := range []string{"rloo", "disarm"} {
-		cfg := small()
-		cfg.Estimators = []string{name}
-		res, err := Run(cfg, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		first, last := res.Records[0], res.Records[len(res.Records)-1]
+		s := small()
+		s.Estimators = []string{name}
+		recs := trainAll(t, s)
+		first, last := recs[0], recs[len(recs)-1]
 		if !(last.Gap < first.Gap/2) {
-			t.Errorf("%s: gap went from %v to %v after %d steps, want less than half", name, first.Gap, last.Gap, cfg.Steps)
+			t.Errorf("%s: gap went from %v to %v after %d steps, want less than half", name, first.Gap, last.Gap, last.Step)
+		}
+		if last.K != 2 {
+			t.Errorf("%s: record K = %d, want the default 2 evaluations", name, last.K)
 		}
 	}
-	cfg := small()
-	cfg.Estimators, cfg.Batch = []string{"relax"}, 64
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "multiple of K") {
+	s := small()
+	s.Estimators = []string{"relax"}
+	if _, err := s.Runs(); err == nil || !strings.Contains(err.Error(), "multiple of K") {
 		t.Errorf("relax (K = 3) with batch 64: error %v, want one about the batch not being a multiple of K", err)
 	}
-	cfg.Estimators = []string{"exact"}
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "exact") {
-		t.Errorf("exact on L = %d: error %v", cfg.L, err)
+	s.Estimators = []string{"exact"}
+	if _, err := s.Runs(); err == nil || !strings.Contains(err.Error(), "exact") {
+		t.Errorf("exact on L = 8: error %v", err)
 	}
 }

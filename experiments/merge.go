@@ -1,0 +1,130 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+	"github.com/f60e9205/reinmax/internal/filelock"
+	"github.com/f60e9205/reinmax/results"
+)
+
+// FileMerger is implemented by experiments that keep files of their own beside the results file (ListOps's
+// baselines): Merge calls MergeFiles after the results are merged.
+type FileMerger interface {
+	MergeFiles(dst string, srcs []string) error
+}
+
+// Merge combines the output folders srcs of a sweep's shards into dst (which may be one of them) and writes its
+// report. Every run finished in some source is kept once; unfinished runs are dropped. A run finished in two
+// sources with different numbers (records that differ in anything but their wall-clock "seconds") is an error
+// naming both folders. dst is locked while it is written.
+func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst string, srcs ...string) error {
+	name := exp.Name()
+	if len(srcs) == 0 {
+		return fmt.Errorf("%s: merge into %s: no source folders", name, dst)
+	}
+	type run struct {
+		dir  string
+		recs []R
+	}
+	byID := make(map[string]run)
+	var order []string
+	for _, dir := range srcs {
+		if _, err := os.Stat(filepath.Join(dir, ResultsFile)); err != nil {
+			return fmt.Errorf("%s: merge: %w", name, err)
+		}
+		recs, err := ReadResults[C, R, P](name, dir)
+		if err != nil {
+			return err
+		}
+		for id, rs := range byRun(results.Complete(recs)) {
+			prev, ok := byID[id]
+			if !ok {
+				byID[id] = run{dir, rs}
+				order = append(order, id)
+				continue
+			}
+			if same, err := sameNumbers(prev.recs, rs); err != nil {
+				return err
+			} else if !same {
+				return fmt.Errorf("%s: merge: run %s (%s) has different results in %s and %s; keep one of them",
+					name, rs[0].Label(), id, prev.dir, dir)
+			}
+		}
+	}
+	if err := results.PrepareDir(dst); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	lock, err := filelock.TryLock(filepath.Join(dst, lockFile))
+	if err != nil {
+		return fmt.Errorf("%s: merge into %s: %w", name, dst, err)
+	}
+	defer lock.Unlock()
+	err = atomicfile.Write(filepath.Join(dst, ResultsFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, id := range order {
+			for _, r := range byID[id].recs {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: merge: %w", name, err)
+	}
+	if fm, ok := exp.(FileMerger); ok {
+		if err := fm.MergeFiles(dst, srcs); err != nil {
+			return err
+		}
+	}
+	return exp.Report(dst)
+}
+
+// byRun groups records by run, each run's records in their order.
+func byRun[R results.Record](recs []R) map[string][]R {
+	out := make(map[string][]R)
+	for _, r := range recs {
+		out[r.RunKey()] = append(out[r.RunKey()], r)
+	}
+	return out
+}
+
+// sameNumbers reports whether two runs' records are equal but for their wall-clock time.
+func sameNumbers[R any](a, b []R) (bool, error) {
+	if len(a) != len(b) {
+		return false, nil
+	}
+	for i := range a {
+		x, err1 := withoutSeconds(a[i])
+		y, err2 := withoutSeconds(b[i])
+		if err := errors.Join(err1, err2); err != nil {
+			return false, err
+		}
+		if !bytes.Equal(x, y) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// withoutSeconds returns the canonical JSON of a record without its top-level "seconds" field.
+func withoutSeconds(r any) ([]byte, error) {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "seconds")
+	return json.Marshal(m)
+}
