@@ -41,7 +41,8 @@ type Outcome struct {
 //
 // A run is known by its identity (ID: the experiment and every setting of its configuration): a run whose final
 // record is in the results file is skipped, one with a checkpoint resumes from it, and a run with any other setting
-// is a new run beside the old ones. The runs are validated, and their data loaded, before anything is written;
+// is a new run beside the old ones. The runs are validated, their memory estimated (Sizer) and their data loaded
+// before anything is written;
 // two runs with the same identity are refused. The folder is locked while the sweep runs: a second process
 // writing into it is refused with the holder's PID. With opt.Workers > 1 that many runs train at once, each on its
 // own backend; a run's numbers do not depend on how many run beside it.
@@ -65,6 +66,9 @@ func Run[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs [
 		var cfgs []C
 		for _, i := range todo {
 			cfgs = append(cfgs, runs[i])
+		}
+		if err := checkMemory(exp, cfgs, max(opt.Workers, 1)); err != nil {
+			return Outcome{}, err
 		}
 		if err := exp.Load(cfgs, LoadEnv{DataDir: opt.DataDir}); err != nil {
 			return Outcome{}, err

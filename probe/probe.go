@@ -72,6 +72,12 @@ func Run(backend compute.Backend, q Query) (*Result, error) {
 			return nil, err
 		}
 	}
+	for i, g := range res[2] {
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			return nil, fmt.Errorf("probe: %s: gradient %d is %v in %s (an overflow: a temperature or value too extreme for the precision)",
+				q.Estimator.Name(), i, g, dtype)
+		}
+	}
 	return &Result{Hard: res[0], Soft: res[1], Grad: res[2]}, nil
 }
 
@@ -116,7 +122,16 @@ func (q Query) check() error {
 		}
 	}
 	switch q.DType {
-	case dtypes.InvalidDType, dtypes.Float32, dtypes.Float64:
+	case dtypes.InvalidDType, dtypes.Float32:
+		// Values beyond float32's range would become ±Inf: a logit masked by accident, a NaN gradient.
+		for name, xs := range map[string][]float64{"logit": q.Logits, "upstream gradient": append(append([]float64(nil), q.GHard...), q.GSoft...)} {
+			for i, x := range xs {
+				if !math.IsInf(x, 0) && math.Abs(x) > math.MaxFloat32 {
+					return fmt.Errorf("probe: %s %d is %v, beyond float32's largest value %.4g: compute in float64", name, i, x, math.MaxFloat32)
+				}
+			}
+		}
+	case dtypes.Float64:
 	default:
 		return fmt.Errorf("probe: dtype %s, want Float32 or Float64", q.DType)
 	}

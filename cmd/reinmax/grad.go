@@ -40,8 +40,8 @@ Example (the reference test vector of ReinMax at tau = 1):
 				return usagef("--estimator is required (valid: %s)", strings.Join(reinmax.Names(reinmax.StraightThroughFamily), ", "))
 			}
 			p := reinmax.Params{Tau: tau, K: k}
-			if cmd.Flags().Changed("tau") && !(tau > 0) {
-				return usagef("--tau %v: want tau > 0", tau)
+			if cmd.Flags().Changed("tau") && (!(tau > 0) || math.IsInf(tau, 0)) {
+				return usagef("--tau %v: want a finite tau > 0", tau)
 			}
 			if cmd.Flags().Changed("k") && k < 1 {
 				return usagef("--k %d: want k >= 1", k)
@@ -79,9 +79,14 @@ Example (the reference test vector of ReinMax at tau = 1):
 			if err != nil {
 				return usageError{err}
 			}
+			// float32 results to 6 significant digits; float64 results in full, so that they read back exactly.
+			digits := 6
+			if float64s {
+				digits = -1
+			}
 			out := make([]string, len(res.Grad))
 			for i, g := range res.Grad {
-				out[i] = strconv.FormatFloat(g, 'g', 6, 64)
+				out[i] = strconv.FormatFloat(g, 'g', digits, 64)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), strings.Join(out, " "))
 			return nil

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // run executes the command line args and returns its standard output and error.
@@ -101,6 +104,61 @@ func TestList(t *testing.T) {
 	for _, name := range []string{"reinmax", "st", "stgs", "gumbel-softmax", "gst-1.0", "gst-p", "gr-mck"} {
 		if !strings.Contains(out, "\n"+name+" ") {
 			t.Errorf("reinmax list does not show %s:\n%s", name, out)
+		}
+	}
+}
+
+// TestExitStatus checks the rule of every command: 2 for a usage error (an unknown command, a bad flag), 1 for a
+// failed run, 0 for success, and a panic is an internal error with status 1, not a stack trace.
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"list"}, 0},
+		{[]string{"nope"}, 2},
+		{[]string{"list", "--bogus"}, 2},
+		{[]string{"poly", "--steps", "x"}, 2},
+		{[]string{"merge", "poly", "--out", t.TempDir(), filepath.Join(t.TempDir(), "missing")}, 1},
+	} {
+		var stderr bytes.Buffer
+		if got := execute(newRootCommand(), tc.args, &stderr); got != tc.want {
+			t.Errorf("%v: exit status %d, want %d (stderr %q)", tc.args, got, tc.want, stderr.String())
+		}
+		if tc.want != 0 && strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+			t.Errorf("%v: stderr %q, want one line", tc.args, stderr.String())
+		}
+	}
+	root := newRootCommand()
+	root.AddCommand(&cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error { panic("boom") }})
+	var stderr bytes.Buffer
+	if got := execute(root, []string{"boom"}, &stderr); got != 1 || !strings.Contains(stderr.String(), "internal error: boom") {
+		t.Errorf("a panic: exit status %d, stderr %q; want 1 and an internal error", got, stderr.String())
+	}
+}
+
+// TestGradPrecision checks that grad refuses values its precision cannot hold, never prints a non-finite gradient,
+// and prints float64 results in full.
+func TestGradPrecision(t *testing.T) {
+	for _, args := range [][]string{
+		{"--estimator", "reinmax", "--logits", "1e39,-0.5,0.25", "--sample", "1", "--ghard", "0.3,-1.2,2"},
+		{"--estimator", "reinmax", "--logits", "1,-0.5,0.25", "--sample", "1", "--ghard", "1e39,-1.2,2"},
+		{"--estimator", "st", "--tau", "1e-40", "--logits", "1,-0.5,0.25", "--sample", "1", "--ghard", "0.3,-1.2,2"},
+		{"--estimator", "reinmax", "--logits", "-1e39,-0.5,0.25", "--sample", "0", "--ghard", "0.3,-1.2,2"},
+	} {
+		out, err := run(append([]string{"grad"}, args...)...)
+		if err == nil || strings.Contains(strings.ToLower(out), "nan") {
+			t.Errorf("%v: printed %q, error %v; want an error and no NaN", args, out, err)
+		}
+	}
+	out, err := run("grad", "--estimator", "reinmax", "--logits", "1,-0.5,0.25", "--sample", "1", "--ghard", "0.3,-1.2,2", "--float64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(out) {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil || strconv.FormatFloat(x, 'g', -1, 64) != f || len(strings.TrimLeft(f, "-0.")) < 15 {
+			t.Errorf("--float64 printed %q, want the shortest form that reads back exactly (about 16 digits)", f)
 		}
 	}
 }

@@ -124,3 +124,14 @@ func (e *Experiment) Train(c Config, env experiments.Env, emit func(Record) erro
 
 // Report implements experiments.Experiment.
 func (*Experiment) Report(dir string) error { return Report(dir) }
+
+// Memory implements experiments.Sizer: the K-sample forward and backward passes of a batch, the importance-weighted
+// bound's IWSamples samples of a batch of 100, the parameters with Adam's moments, plus the Go runtime, the backend
+// and the data (a few hundred MB as float32).
+func (*Experiment) Memory(c Config) float64 {
+	const hidden, latents = 200, 200
+	params := 2 * (Pixels*hidden + 2*hidden*hidden + hidden*latents)
+	activations := float64(c.K*c.Batch) * (8*Pixels + 12*(3*hidden+latents))
+	iw := float64(c.IWSamples) * 100 * 4 * (Pixels + 3*hidden + latents)
+	return 4*(4*float64(params)+2*activations) + iw + 500e6
+}

@@ -133,3 +133,12 @@ func (e *Experiment) Train(c Config, env experiments.Env, emit func(Epoch) error
 
 // Report implements experiments.Experiment.
 func (*Experiment) Report(dir string) error { return Report(dir) }
+
+// Memory implements experiments.Sizer: the parameters with their gradients and Adam's two moments, and a batch's
+// activations forward and backward, plus the Go runtime, the backend and MNIST (220 MB as float32).
+func (*Experiment) Memory(c Config) float64 {
+	codes := float64(c.Latents * c.Categories)
+	params := 2*(Pixels*512+512*256) + 2*256*codes
+	activations := float64(c.Batch) * (8*Pixels + 6*(512+256) + 12*codes)
+	return 4*(4*params+2*activations) + 400e6
+}

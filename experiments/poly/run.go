@@ -315,3 +315,7 @@ func (t *trainer) lossSum() (float64, error) {
 func (t *trainer) close() {
 	t.exec.Finalize()
 }
+
+// Memory implements experiments.Sizer: about 64 tensors of the batch's Batch·L·2 float32 values (samples, noise,
+// the estimator's backward pass, Adam), plus the Go runtime and the backend.
+func (Experiment) Memory(c Config) float64 { return 4*64*float64(c.Batch)*float64(c.L)*2 + 100e6 }

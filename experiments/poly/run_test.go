@@ -238,3 +238,22 @@ func TestTrainScoreFunction(t *testing.T) {
 		t.Errorf("exact on L = 8: error %v", err)
 	}
 }
+
+// TestMemoryRefusedBeforeAllocating asks for a billion variables: the runner refuses the run with its estimate
+// before anything is allocated or written.
+func TestMemoryRefusedBeforeAllocating(t *testing.T) {
+	s := small()
+	s.Modify = func(c *Config) { c.L = 1_000_000_000 }
+	rs := runs(t, s)
+	dir := filepath.Join(t.TempDir(), "out")
+	_, err := experiments.Run(Experiment{}, rs, experiments.Options{Dir: dir})
+	if _, merr := os.Stat("/proc/meminfo"); merr != nil {
+		t.Skip("the machine's memory is unknown here")
+	}
+	if err == nil || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "GB") {
+		t.Errorf("a billion variables: %v, want a refusal with the estimate", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused sweep created its output folder")
+	}
+}
