@@ -159,7 +159,7 @@ func (d Dataset) Read(places []Place, names ...string) ([][]byte, []Found, error
 				fix = "replace it with a good copy, or put one into the data root with: "
 			}
 			return nil, nil, fmt.Errorf("%s file %s (%s): %v; %s%s",
-				d.Title, found[i].Path, found[i].Origin, err, fix, d.fetchCommand(rootOf(places)))
+				d.Title, found[i].Path, found[i].Origin, err, fix, d.Command("fetch", rootOf(places), ""))
 		}
 		out[i] = b
 	}
@@ -199,15 +199,12 @@ func (e *MissingError) Error() string {
 	root := rootOf(e.Places)
 	return fmt.Sprintf("%s files missing: %s (looked in %s); get them with: %s (or, offline, copy them from a folder DIR that holds them: %s)",
 		e.Dataset.Title, strings.Join(e.Files, ", "), strings.Join(dirs, ", "),
-		e.Dataset.fetchCommand(root), e.Dataset.command("import", root, "DIR"))
+		e.Dataset.Command("fetch", root, ""), e.Dataset.Command("import", root, "DIR"))
 }
 
-// fetchCommand returns the command line that fetches d into the data root root.
-func (d Dataset) fetchCommand(root string) string { return d.command("fetch", root, "") }
-
-// command returns the command line `reinmax data verb [--data root] d.Name [arg]`, with --data only
-// when root is not the data root the command finds by itself.
-func (d Dataset) command(verb, root, arg string) string {
+// Command returns the command line `reinmax data VERB [--data ROOT] NAME [ARG]` that acts on d in the
+// data root root, with --data only when root is not the data root the command finds by itself.
+func (d Dataset) Command(verb, root, arg string) string {
 	s := "reinmax data " + verb
 	if def, err := Root(""); root != "" && (err != nil || def != root) {
 		s += " --data " + shellQuote(root)

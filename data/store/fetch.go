@@ -69,7 +69,7 @@ func (d Dataset) Fetch(ctx context.Context, root string, opt FetchOptions) ([]Fo
 	}
 	if len(urls) == 0 {
 		return nil, fmt.Errorf("%s has no download location; copy its files from a folder DIR that holds them with: %s",
-			d.Title, d.command("import", root, "DIR"))
+			d.Title, d.Command("import", root, "DIR"))
 	}
 	dir, unlock, err := d.prepare(root)
 	if err != nil {
