@@ -71,36 +71,21 @@ func (d Dataset) Fetch(ctx context.Context, root string, opt FetchOptions) ([]Fo
 		return nil, fmt.Errorf("%s has no download location; copy its files from a folder DIR that holds them with: %s",
 			d.Title, d.Command("import", root, "DIR"))
 	}
-	dir, unlock, err := d.prepare(root)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	found := make([]Found, len(d.Files))
-	for i, f := range d.Files {
-		final := filepath.Join(dir, f.Name)
-		if fi, err := os.Stat(final); err == nil && f.checkFile(final) == nil {
-			found[i] = Found{File: f.Name, Path: final, Origin: OriginRoot, Size: fi.Size()}
-			continue
-		}
+	return d.fill(root, func(f File, final string) (int64, error) {
 		var errs []string
 		for _, base := range urls {
 			url := strings.TrimSuffix(base, "/") + "/" + f.Name
 			size, err := fetchFile(ctx, url, f, final, opt)
 			if err == nil {
-				found[i] = Found{File: f.Name, Path: final, Origin: OriginRoot, Size: size}
-				break
+				return size, nil
 			}
 			errs = append(errs, err.Error())
 			if ctx.Err() != nil {
 				break
 			}
 		}
-		if found[i].Path == "" {
-			return nil, fmt.Errorf("%s: fetching %s: %s", d.Title, f.Name, strings.Join(errs, "; "))
-		}
-	}
-	return found, nil
+		return 0, fmt.Errorf("%s: fetching %s: %s", d.Title, f.Name, strings.Join(errs, "; "))
+	})
 }
 
 // fetchFile downloads url into final through final+PartialSuffix, verifying it against f, and returns

@@ -36,21 +36,33 @@ func (d Dataset) Import(root, dir string) ([]Found, error) {
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("%s: %s; nothing imported", d.Title, strings.Join(bad, "; "))
 	}
-	into, unlock, err := d.prepare(root)
+	return d.fill(root, func(f File, final string) (int64, error) {
+		src := filepath.Join(dir, f.Name)
+		size, err := copyVerified(src, final, f)
+		if err != nil {
+			return 0, fmt.Errorf("%s: importing %s: %v", d.Title, src, err)
+		}
+		return size, nil
+	})
+}
+
+// fill creates the folder of d in the data root and, holding its lock, calls put for every file that the
+// folder does not already hold verified, with the file's final path; put writes and verifies the file
+// and returns its size. fill returns where every file is, or put's first error.
+func (d Dataset) fill(root string, put func(f File, final string) (int64, error)) ([]Found, error) {
+	dir, unlock, err := d.prepare(root)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	found := make([]Found, len(d.Files))
 	for i, f := range d.Files {
-		src, final := filepath.Join(dir, f.Name), filepath.Join(into, f.Name)
-		if fi, err := os.Stat(final); err == nil && f.checkFile(final) == nil {
-			found[i] = Found{File: f.Name, Path: final, Origin: OriginRoot, Size: fi.Size()}
-			continue
-		}
-		size, err := copyVerified(src, final, f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: importing %s: %v", d.Title, src, err)
+		final := filepath.Join(dir, f.Name)
+		size, err := int64(0), error(nil)
+		if fi, serr := os.Stat(final); serr == nil && f.checkFile(final) == nil {
+			size = fi.Size()
+		} else if size, err = put(f, final); err != nil {
+			return nil, err
 		}
 		found[i] = Found{File: f.Name, Path: final, Origin: OriginRoot, Size: size}
 	}
