@@ -144,27 +144,32 @@ func OfficialTest() ([]Example, error) {
 	return LoadTest("")
 }
 
-// LoadTest reads the official test split: the copy embedded in the package when dir is "",
-// else dir/listops/test_d20s.tsv (TestFile). It checks the SHA-256 of the published file and
-// that it holds TestRows examples whose labels equal their values. The examples are returned in
-// file order, unfiltered: ShorterThan(ex, MaxTokens) applies the reference length filter. The
-// split is for evaluation only; never train or tune on it.
+// LoadTest reads the official test split: dir/listops/test_d20s.tsv (TestFile) when dir is not ""
+// and holds it (so dir may be a data root), else the copy embedded in the package. Either file must
+// have the SHA-256 of the published one, so the examples are the same whichever is read. It also
+// checks that the split holds TestRows examples whose labels equal their values. The examples are
+// returned in file order, unfiltered: ShorterThan(ex, MaxTokens) applies the reference length
+// filter. The split is for evaluation only; never train or tune on it.
 func LoadTest(dir string) ([]Example, error) {
 	d := Dataset()
-	var places []store.Place
+	file := path.Base(TestFile)
 	if dir != "" {
-		d.Embedded = nil
-		places = []store.Place{{Dir: filepath.Join(dir, filepath.FromSlash(path.Dir(TestFile))), Origin: "LoadTest's folder"}}
+		local := d
+		local.Embedded = nil
+		b, found, err := local.Read([]store.Place{{Dir: filepath.Join(dir, filepath.FromSlash(path.Dir(TestFile))), Origin: "LoadTest's folder"}}, file)
+		var missing *store.MissingError
+		if !errors.As(err, &missing) {
+			if err != nil {
+				return nil, fmt.Errorf("listops: %w", err)
+			}
+			return parseTest(b[0], found[0].Path)
+		}
 	}
-	b, found, err := d.Read(places, path.Base(TestFile))
+	b, _, err := d.Read(nil, file)
 	if err != nil {
 		return nil, fmt.Errorf("listops: %w", err)
 	}
-	name := found[0].Path
-	if name == "" {
-		name = TestFile + " (embedded)"
-	}
-	return parseTest(b[0], name)
+	return parseTest(b[0], TestFile+" (embedded)")
 }
 
 // parseTest parses the verified bytes of the test split; name is for messages.
