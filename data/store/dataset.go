@@ -196,9 +196,13 @@ func (e *MissingError) Error() string {
 	for i, p := range e.Places {
 		dirs[i] = p.Dir + " (" + p.Origin + ")"
 	}
+	looked := "looked in " + strings.Join(dirs, ", ")
+	if len(dirs) == 0 {
+		looked = "no data root and no other place to look in"
+	}
 	root := rootOf(e.Places)
-	return fmt.Sprintf("%s files missing: %s (looked in %s); get them with: %s (or, offline, copy them from a folder DIR that holds them: %s)",
-		e.Dataset.Title, strings.Join(e.Files, ", "), strings.Join(dirs, ", "),
+	return fmt.Sprintf("%s files missing: %s (%s); get them with: %s (or, offline, copy them from a folder DIR that holds them: %s)",
+		e.Dataset.Title, strings.Join(e.Files, ", "), looked,
 		e.Dataset.Command("fetch", root, ""), e.Dataset.Command("import", root, "DIR"))
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -272,5 +273,9 @@ func (w *watchdog) explain(ctx context.Context, url string, err error, received 
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: truncated body: the connection closed after %d bytes (run fetch again to resume)", url, received)
 	}
-	return err
+	var ue *neturl.Error // it repeats the URL: keep what went wrong
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("%s: %v", url, err)
 }

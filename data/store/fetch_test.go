@@ -271,3 +271,16 @@ func TestFetchNoLocation(t *testing.T) {
 		t.Errorf("Fetch = %v", err)
 	}
 }
+
+// TestFetchUnreachable checks the error of a server that does not answer at all: it names the URL
+// once and says why.
+func TestFetchUnreachable(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	_, err := oneFile(t, "t10k-labels-idx1-ubyte.gz").Fetch(t.Context(), t.TempDir(), store.FetchOptions{BaseURL: url})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || strings.Count(err.Error(), url) != 1 {
+		t.Errorf("Fetch = %v, want an error naming %s once and saying the connection was refused", err, url)
+	}
+}

@@ -166,6 +166,9 @@ func TestFindRead(t *testing.T) {
 	if found[0].Origin != OriginRoot || found[1].Origin != "package toy" || found[1].Path != filepath.Join(pkg, "a.txt") || found[1].Size != int64(len(data["a.txt"])) {
 		t.Errorf("Read found %+v", found)
 	}
+	if _, _, err := d.Read(nil, "a.txt"); err == nil || !strings.Contains(err.Error(), "Toy files missing: a.txt (no data root and no other place to look in)") {
+		t.Errorf("Read with no place to look in: %v", err)
+	}
 	if _, _, err := d.Read(places, "c.txt"); err == nil || !strings.Contains(err.Error(), "Toy has no file c.txt") {
 		t.Errorf("Read of an unknown file: %v", err)
 	}
