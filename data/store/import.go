@@ -1,11 +1,14 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/f60e9205/reinmax/internal/filelock"
 )
 
 // Import copies the files of d from the folder dir into the data root (Root(root)) and returns where
@@ -113,9 +116,12 @@ func (d Dataset) prepare(root string) (string, func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("data root %s: cannot create the folder of %s: %v", r, d.Title, err)
 	}
-	unlock, err := lock(filepath.Join(dir, ".lock"))
-	if err != nil {
-		return "", nil, fmt.Errorf("data root %s: %v", r, err)
+	l, err := filelock.TryLock(filepath.Join(dir, ".lock"))
+	if errors.Is(err, filelock.ErrLocked) {
+		return "", nil, fmt.Errorf("data root %s: another reinmax data fetch or import is writing %s (%v); wait for it to finish", r, d.Title, err)
 	}
-	return dir, unlock, nil
+	if err != nil {
+		return "", nil, fmt.Errorf("data root %s: cannot write the lock file: %v", r, err)
+	}
+	return dir, func() { l.Unlock() }, nil
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/f60e9205/reinmax/internal/filelock"
 )
 
 func TestRoot(t *testing.T) {
@@ -281,11 +283,11 @@ func TestBadRoot(t *testing.T) {
 	if _, err := d.Import(root, src); err != nil {
 		t.Fatalf("Import with a stale lock file: %v", err)
 	}
-	unlock, err := lock(filepath.Join(dir, ".lock"))
+	l, err := filelock.TryLock(filepath.Join(dir, ".lock"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer l.Unlock()
 	os.Remove(filepath.Join(dir, "a.txt"))
 	if _, err := d.Import(root, src); err == nil || !strings.Contains(err.Error(), "another reinmax data fetch or import is writing") {
 		t.Errorf("Import while the lock is held: %v", err)
