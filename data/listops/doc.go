@@ -17,7 +17,7 @@
 // vocabulary of 16 ids (id 0 is padding), and the target is the value of the expression.
 //
 // The package is plain Go: it has a tokenizer (Tokenize), a parser to an expression tree (Parse,
-// Node), an evaluator (Node.Eval), a checksummed reader of the official test split (LoadTest),
+// Node), an evaluator (Node.Eval), the official test split, embedded and checksummed (OfficialTest),
 // a reader and writer of the tsv format (Read, Write), a seedable generator of new, unique
 // expressions with the grammar of the original data (Generator), and a binary-tree type for
 // displaying both the gold bracketing and the merge decisions of a tree-structured model (Tree).

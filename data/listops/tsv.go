@@ -3,29 +3,27 @@ package listops
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"compress/gzip"
+	_ "embed" // the official test split
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/f60e9205/reinmax/data"
+	"github.com/f60e9205/reinmax/data/store"
 )
 
 // Facts about the official test split.
 const (
-	// TestFile is the path of the official test split inside the shared data folder.
+	// TestFile is the path of the official test split in a folder given to LoadTest.
 	TestFile = "listops/test_d20s.tsv"
 	// TestRows is the number of rows of the official test split.
 	TestRows = 10000
 	// MaxTokens is the length filter of the reference experiment: only sequences with fewer than
 	// MaxTokens tokens (parentheses not counted) are kept, in all splits.
 	MaxTokens = 100
-	// DataDirEnv is the environment variable that names the shared data folder.
-	DataDirEnv = data.EnvSharedDir
 )
 
 // maxLine bounds the length of a tsv line; the longest official line has 6,186 bytes.
@@ -109,60 +107,81 @@ func Write(w io.Writer, examples []Example) error {
 	return bw.Flush()
 }
 
-// DataDir returns the project's shared data folder; see data.SharedDir.
-func DataDir() (string, error) {
-	return data.SharedDir()
+// testSHA256 is the SHA-256 of the official test split, test_d20s.tsv, as published; copied from
+// shared/data/SHA256SUMS, the project's record of the files it received.
+const testSHA256 = "71335416e6896e8dd8dc69281c8ed9b37316382d05d3705d660461564e843840"
+
+// testGz is the official test split, gzip-compressed (gzip -9n); embedded/PROVENANCE.md says where
+// it comes from and embedded/LICENSE under which terms.
+//
+//go:embed embedded/test_d20s.tsv.gz
+var testGz []byte
+
+// Dataset describes the official test split for package store: it is embedded (compressed; the
+// SHA-256 is that of the published, uncompressed file), so it needs no data root and cannot be
+// missing.
+func Dataset() store.Dataset {
+	return store.Dataset{
+		Name:  "listops",
+		Title: "ListOps",
+		About: "Nangia, Bowman 2018: the official test split, 10,000 expressions; MIT, (c) 2018 New York University",
+		Files: []store.File{{Name: path.Base(TestFile), SHA256: []string{testSHA256}}},
+		Embedded: func(name string) ([]byte, error) {
+			if name != path.Base(TestFile) {
+				return nil, fmt.Errorf("listops: no embedded file %s", name)
+			}
+			z, err := gzip.NewReader(bytes.NewReader(testGz))
+			if err != nil {
+				return nil, err
+			}
+			return io.ReadAll(z)
+		},
+	}
 }
 
-// LoadTest reads the official test split, dir/listops/test_d20s.tsv, where dir is the shared
-// data folder ("" finds it with DataDir). It checks the file's SHA-256 against the entry in
-// dir/SHA256SUMS and that it holds TestRows examples whose labels equal their values.
-// The examples are returned in file order, unfiltered: ShorterThan(ex, MaxTokens) applies the
-// reference length filter. The split is for evaluation only; never train or tune on it.
+// OfficialTest returns the official test split, embedded in the package; see LoadTest.
+func OfficialTest() ([]Example, error) {
+	return LoadTest("")
+}
+
+// LoadTest reads the official test split: dir/listops/test_d20s.tsv (TestFile) when dir is not ""
+// and holds it (so dir may be a data root), else the copy embedded in the package. Either file must
+// have the SHA-256 of the published one, so the examples are the same whichever is read. It also
+// checks that the split holds TestRows examples whose labels equal their values. The examples are
+// returned in file order, unfiltered: ShorterThan(ex, MaxTokens) applies the reference length
+// filter. The split is for evaluation only; never train or tune on it.
 func LoadTest(dir string) ([]Example, error) {
-	if dir == "" {
-		var err error
-		if dir, err = DataDir(); err != nil {
-			return nil, err
+	d := Dataset()
+	file := path.Base(TestFile)
+	if dir != "" {
+		local := d
+		local.Embedded = nil
+		b, found, err := local.Read([]store.Place{{Dir: filepath.Join(dir, filepath.FromSlash(path.Dir(TestFile))), Origin: "LoadTest's folder"}}, file)
+		var missing *store.MissingError
+		if !errors.As(err, &missing) {
+			if err != nil {
+				return nil, fmt.Errorf("listops: %w", err)
+			}
+			return parseTest(b[0], found[0].Path)
 		}
 	}
-	path := filepath.Join(dir, filepath.FromSlash(TestFile))
-	want, err := checksum(dir, TestFile)
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(path)
+	b, _, err := d.Read(nil, file)
 	if err != nil {
 		return nil, fmt.Errorf("listops: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != want {
-		return nil, fmt.Errorf("listops: %s: SHA-256 %s, want %s (from SHA256SUMS): the file is not the published one", path, got, want)
-	}
-	ex, err := Read(bytes.NewReader(data), path)
+	return parseTest(b[0], TestFile+" (embedded)")
+}
+
+// parseTest parses the verified bytes of the test split; name is for messages.
+func parseTest(b []byte, name string) ([]Example, error) {
+	ex, err := Read(bytes.NewReader(b), name)
 	if err != nil {
 		return nil, err
 	}
 	if len(ex) != TestRows {
-		return nil, fmt.Errorf("listops: %s: %d rows, want %d", path, len(ex), TestRows)
+		return nil, fmt.Errorf("listops: %s: %d rows, want %d", name, len(ex), TestRows)
 	}
 	return ex, nil
-}
-
-// checksum returns the SHA-256 listed for name in dir/SHA256SUMS (lines "hex  name" or "hex *name").
-func checksum(dir, name string) (string, error) {
-	sums := filepath.Join(dir, "SHA256SUMS")
-	data, err := os.ReadFile(sums)
-	if err != nil {
-		return "", fmt.Errorf("listops: reading checksums: %w", err)
-	}
-	for line := range strings.Lines(string(data)) {
-		f := strings.Fields(line)
-		if len(f) == 2 && strings.TrimPrefix(f[1], "*") == name {
-			return strings.ToLower(f[0]), nil
-		}
-	}
-	return "", fmt.Errorf("listops: %s has no entry for %s", sums, name)
 }
 
 // ShorterThan returns the examples with fewer than n tokens, in order (a new slice).

@@ -13,9 +13,8 @@ import (
 	"testing"
 )
 
-// official loads the official test split once for all tests. The project's CI lays out
-// shared/data beside the repository, so a missing file is a failure, not a skip.
-var official = sync.OnceValues(func() ([]Example, error) { return LoadTest("") })
+// official loads the official test split, embedded in the package, once for all tests.
+var official = sync.OnceValues(OfficialTest)
 
 func officialTest(t *testing.T) []Example {
 	t.Helper()
@@ -32,11 +31,7 @@ func officialTest(t *testing.T) []Example {
 func TestOfficialRoundTrip(t *testing.T) {
 	t.Parallel()
 	ex := officialTest(t)
-	dir, err := DataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, TestFile))
+	raw, err := Dataset().Embedded("test_d20s.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,49 +210,48 @@ func TestRead(t *testing.T) {
 	}
 }
 
-// writeData lays out a shared data folder holding the given test file and SHA256SUMS.
-func writeData(t *testing.T, content, sums string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "listops"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, TestFile), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if sums != "" {
-		if err := os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(sums), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 
+// TestLoadTestErrors checks the errors of a test split read from a folder, and of the checks
+// made after its checksum.
 func TestLoadTestErrors(t *testing.T) {
 	t.Parallel()
 	const two = "9\t( ( ( [MAX 2 ) 9 ) ] )\n2\t2\n"
 	const bad = "9\t( ( ( [MAX 2 ) 9 ) ] )\n2\t3\n"
+	dir := t.TempDir()
+	if ex, err := LoadTest(dir); err != nil || len(ex) != TestRows {
+		t.Errorf("LoadTest of an empty folder: %d rows, %v; want the embedded split", len(ex), err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "listops"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, TestFile), []byte(two), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadTest(dir); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, TestFile)+" (LoadTest's folder): SHA-256 "+sha(two)+", expected "+testSHA256) {
+		t.Errorf("LoadTest of another file: %v", err)
+	}
+	raw, err := Dataset().Embedded("test_d20s.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, TestFile), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ex, err := LoadTest(dir); err != nil || len(ex) != TestRows {
+		t.Errorf("LoadTest of the published file: %d rows, %v", len(ex), err)
+	}
 	for _, test := range []struct {
-		name    string
-		content string
-		sums    string
-		wantErr string // the error must contain this
+		name, content, wantErr string
 	}{
-		{"no SHA256SUMS", two, "", "reading checksums"},
-		{"no entry", two, sha(two) + "  listops/other.tsv\n", "has no entry for listops/test_d20s.tsv"},
-		{"wrong checksum", two, sha("x") + "  listops/test_d20s.tsv\n", TestFile + ": SHA-256 " + sha(two) + ", want " + sha("x")},
-		{"wrong count", two, sha(two) + "  " + TestFile + "\n", TestFile + ": 2 rows, want 10000"},
-		{"bad row", bad, sha(bad) + " *" + TestFile + "\n", TestFile + ":2: label 2, but the expression evaluates to 3"},
+		{"wrong count", two, "f.tsv: 2 rows, want 10000"},
+		{"bad row", bad, "f.tsv:2: label 2, but the expression evaluates to 3"},
 	} {
-		dir := writeData(t, test.content, test.sums)
-		_, err := LoadTest(dir)
-		if err == nil || !strings.Contains(err.Error(), test.wantErr) {
-			t.Errorf("%s: LoadTest error %v, want one containing %q", test.name, err, test.wantErr)
+		if _, err := parseTest([]byte(test.content), "f.tsv"); err == nil || !strings.Contains(err.Error(), test.wantErr) {
+			t.Errorf("%s: parseTest error %v, want one containing %q", test.name, err, test.wantErr)
 		}
 	}
 }
@@ -284,22 +278,4 @@ func TestWriteRead(t *testing.T) {
 			t.Fatalf("example %d: read %v (%d), wrote %v (%d)", i, back[i].Expr, back[i].Label, ex[i].Expr, ex[i].Label)
 		}
 	}
-}
-
-// TestDataDir changes the working directory and the environment: it must not run in parallel.
-// TestDataDir checks that DataDir is the shared folder of package data, where the official split lies.
-func TestDataDir(t *testing.T) {
-	d, err := DataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(d, filepath.FromSlash(TestFile))); err != nil {
-		t.Errorf("DataDir() = %s, which does not hold %s: %v", d, TestFile, err)
-	}
-}
-
-func sameDir(a, b string) bool {
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

@@ -3,6 +3,7 @@ package mnist
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/f60e9205/reinmax/data/images"
+	"github.com/f60e9205/reinmax/data/store"
 )
 
 // loaded caches the real data sets so that each file is read once per test binary.
@@ -136,37 +138,65 @@ func TestSplitValid(t *testing.T) {
 	SplitValid(s.Slice(0, 10))
 }
 
-func TestLocate(t *testing.T) {
-	d, err := Source{Name: MNIST}.Locate()
-	if err != nil {
+// TestWhere checks where the files are found: in the data root first, else in the package places
+// (the GoMNIST module in the module cache, Debian's folder).
+func TestWhere(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for _, tc := range []struct {
+		name   Name
+		origin string
+	}{
+		{MNIST, "Go module " + GoMNIST},
+		{Fashion, "Debian package dataset-fashion-mnist"},
+	} {
+		_, found, err := Source{Name: tc.name, Root: root}.Read(Test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range found {
+			if f.Origin != tc.origin || f.Err != nil || !strings.HasSuffix(f.Path, f.File) {
+				t.Errorf("%v: %s found at %s (%s), %v; want it from %s", tc.name, f.File, f.Path, f.Origin, f.Err, tc.origin)
+			}
+		}
+	}
+	// A copy in the data root comes first.
+	orig := Dataset(MNIST).Places()[0].Dir
+	dir := filepath.Join(root, "mnist")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(d, "train-images-idx3-ubyte.gz")); err != nil {
-		t.Errorf("Locate = %s: %v", d, err)
+	for _, f := range []string{"t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"} {
+		if err := os.Symlink(filepath.Join(orig, f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if d, _ := (Source{Name: Fashion}).Locate(); d != "/usr/share/datasets/fashion-mnist" {
-		t.Errorf("Locate(Fashion) = %s", d)
+	set, found, err := Source{Name: MNIST, Root: root}.Read(Test)
+	if err != nil || set.N != TestLen {
+		t.Fatal(err)
 	}
-	t.Setenv(EnvMNISTDir, "/some/where")
-	if d, _ := (Source{Name: MNIST}).Locate(); d != "/some/where" {
-		t.Errorf("with %s set, Locate = %s", EnvMNISTDir, d)
-	}
-	if d, _ := (Source{Name: MNIST, Dir: "/else"}).Locate(); d != "/else" {
-		t.Errorf("with Dir set, Locate = %s", d)
+	for _, f := range found {
+		if f.Origin != store.OriginRoot || f.Path != filepath.Join(dir, f.File) {
+			t.Errorf("%s found at %s (%s), want it in the data root %s", f.File, f.Path, f.Origin, dir)
+		}
 	}
 }
 
-// TestLocateFails checks the error when GoMNIST is neither in the module cache nor fetchable:
-// an empty module cache and no module proxy.
-func TestLocateFails(t *testing.T) {
-	t.Setenv(EnvMNISTDir, "")
+// TestMissing checks the error when MNIST is neither in the data root nor in the module cache:
+// one message that lists the missing files and gives the commands that get them.
+func TestMissing(t *testing.T) {
+	root := t.TempDir()
 	t.Setenv("GOMODCACHE", t.TempDir())
-	t.Setenv("GOPROXY", "off")
-	_, err := Load(MNIST, Test)
+	_, err := LoadRoot(root, MNIST, Test)
 	if err == nil {
-		t.Fatal("no error with an empty module cache and GOPROXY=off")
+		t.Fatal("no error with an empty data root and module cache")
 	}
-	for _, want := range []string{"train-images-idx3-ubyte.gz", "is missing", "run: go mod download " + GoMNIST} {
+	var missing *store.MissingError
+	if !errors.As(err, &missing) || len(missing.Files) != 2 {
+		t.Fatalf("error %v is not a *store.MissingError listing 2 files", err)
+	}
+	for _, want := range []string{"t10k-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz", filepath.Join(root, "mnist"),
+		"reinmax data fetch --data " + root + " mnist", "reinmax data import --data " + root + " mnist DIR"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
@@ -178,14 +208,9 @@ func TestLocateFails(t *testing.T) {
 func TestBadFiles(t *testing.T) {
 	t.Parallel()
 	for _, name := range []Name{MNIST, Fashion} {
-		orig, err := Source{Name: name}.Locate()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hint := "run: go mod download " + GoMNIST
-		if name == Fashion {
-			hint = "run: apt-get install dataset-fashion-mnist"
-		}
+		d := Dataset(name)
+		orig := d.Places()[0].Dir
+		hint := "a good copy, or put one into the data root with: reinmax data fetch " + d.Name
 		labels, err := os.ReadFile(filepath.Join(orig, "t10k-labels-idx1-ubyte.gz"))
 		if err != nil {
 			t.Fatal(err)
@@ -198,9 +223,9 @@ func TestBadFiles(t *testing.T) {
 			labels []byte // nil: no labels file
 			want   []string
 		}{
-			{"missing", nil, []string{"is missing", hint}},
-			{"truncated", labels[:len(labels)/2], []string{"is corrupt: SHA-256", "does not decode", hint}},
-			{"altered", regzip(t, altered), []string{"is not the published one", hint}},
+			{"missing", nil, []string{"files missing: t10k-labels-idx1-ubyte.gz (looked in", "reinmax data fetch " + d.Name}},
+			{"truncated", labels[:len(labels)/2], []string{"SHA-256", "does not decompress", hint}},
+			{"altered", regzip(t, altered), []string{"its content has SHA-256", hint}},
 			{"recompressed", regzip(t, raw), nil},
 		} {
 			dir := t.TempDir()
@@ -224,7 +249,7 @@ func TestBadFiles(t *testing.T) {
 				t.Errorf("%v %s: no error", name, tc.name)
 				continue
 			}
-			for _, w := range append(tc.want, path) {
+			for _, w := range append(tc.want, dir) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("%v %s: error %q does not contain %q", name, tc.name, err, w)
 				}

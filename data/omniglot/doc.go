@@ -6,7 +6,8 @@
 // and 659 "evaluation" characters (20 alphabets). VAE papers use the 28x28 version of Burda,
 // Grosse and Salakhutdinov (2016, "Importance weighted autoencoders"), 24,345 training and
 // 8,070 test images, which no package publishes. This package rebuilds an equivalent from the
-// project's copies of the originals, shared/data/omniglot/images_{background,evaluation}.npz:
+// originals, images_{background,evaluation}.npz, which ship inside it (embedded/, with their
+// licence and provenance), so Load needs no file on disk:
 //
 //  1. strokes become 1 and paper 0 (the files store paper as true, strokes as false);
 //  2. each 105x105 image is area-averaged to 28x28 (AreaAverage: 105/28 = 3.75 source pixels per

@@ -3,19 +3,15 @@ package omniglot
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
+	"embed"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
-	"github.com/f60e9205/reinmax/data"
 	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/data/npy"
+	"github.com/f60e9205/reinmax/data/store"
 )
 
 // Sizes of the data.
@@ -36,75 +32,82 @@ const Provenance = "Omniglot: our reconstruction of the 28x28 Omniglot, not Burd
 	"(105x105 originals area-averaged to 28x28, strokes = 1; drawings 0-14 of each of the 1,623 characters " +
 	"for training (24,345), 15-19 for test (8,115; Burda's test set has 8,070))"
 
-// EnvDataDir names the environment variable that points at the project's shared/data folder.
-const EnvDataDir = data.EnvSharedDir
-
 // part is one of the two files.
 type part struct {
 	file   string
-	sha256 string // from shared/data/SHA256SUMS
+	sha256 string // from shared/data/SHA256SUMS, the project's record of the files it received
 	chars  int
 	first  int // label of its first character
 }
 
 // parts are the two files; the SHA-256 values are copied from shared/data/SHA256SUMS (a test
-// checks that they still agree with it).
+// checks that the embedded copies still have them).
 var parts = [2]part{
 	{"images_background.npz", "8bf84167413cd00beacdce3fe582f780ab538d8dbef043a6d688f2527bbce199", Background, 0},
 	{"images_evaluation.npz", "0b84c7ffd94c4841c0040e529c86a82eaaccb986d8eadad5673f7991b7475276", Evaluation, Background},
 }
 
+// files holds the two originals, shipped inside the package; embedded/PROVENANCE.md says where they
+// come from and embedded/LICENSE under which terms.
+//
+//go:embed embedded/images_background.npz embedded/images_evaluation.npz
+var files embed.FS
+
+// Dataset describes the two files for package store: they are embedded, so the data set needs no
+// data root and cannot be missing.
+func Dataset() store.Dataset {
+	d := store.Dataset{
+		Name:  "omniglot",
+		Title: "Omniglot",
+		About: "Lake, Salakhutdinov, Tenenbaum 2015: 1,623 characters x 20 drawings, 105x105; MIT, (c) 2015 Brenden Lake",
+		Embedded: func(name string) ([]byte, error) {
+			return files.ReadFile("embedded/" + name)
+		},
+	}
+	for _, p := range parts {
+		d.Files = append(d.Files, store.File{Name: p.file, SHA256: []string{p.sha256}})
+	}
+	return d
+}
+
 // Source says where to find images_background.npz and images_evaluation.npz.
 type Source struct {
-	// Dir is the folder holding the two files. If empty, Load uses $REINMAX_DATA_DIR/omniglot
-	// when REINMAX_DATA_DIR (the project's shared/data folder) is set, else the first folder
-	// shared/data/omniglot found in the working directory or one of its parents, which finds
-	// ../shared/data/omniglot from the repository root and from any package below it.
+	// Dir, when not empty, is a folder holding the two files, read instead of the copies embedded
+	// in the package.
 	Dir string
 }
 
-// Load builds both sets from the default place; see Source.
+// Load builds both sets from the copies embedded in the package; see Source.
 func Load() (train, test *images.Set, err error) {
 	return Source{}.Load()
 }
-
-// Locate returns the folder that Load reads; see Source.Dir. It does not check the files.
-func (s Source) Locate() (string, error) {
-	if s.Dir != "" {
-		return s.Dir, nil
-	}
-	d, err := data.SharedDir()
-	if err != nil {
-		return "", fmt.Errorf("omniglot: cannot find shared/data/omniglot/%s: %w", parts[0].file, err)
-	}
-	return filepath.Join(d, "omniglot"), nil
-}
-
-const hint = "the files are the project's copies in shared/data/omniglot (see shared/data/README.md); " +
-	"set " + EnvDataDir + " to the shared/data folder that holds them, or Source.Dir to the omniglot folder"
 
 // Load reads and checks both files and builds the training and test sets of our
 // reconstruction of the 28x28 Omniglot, not Burda et al.'s exact pixels (see the package
 // documentation and Provenance). The two files are decoded concurrently. The returned error,
 // if any, names the file at fault.
 func (s Source) Load() (train, test *images.Set, err error) {
-	dir, err := s.Locate()
+	d := Dataset()
+	var places []store.Place
+	if s.Dir != "" {
+		d.Embedded = nil
+		places = []store.Place{{Dir: s.Dir, Origin: "Source.Dir"}}
+	}
+	// Check both files before decoding either, so that a bad file fails fast.
+	b, found, err := d.Read(places, parts[0].file, parts[1].file)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("omniglot: %w", err)
 	}
 	train = &images.Set{Images: make([]float32, TrainLen*Rows*Cols), Labels: make([]int, TrainLen), N: TrainLen, Rows: Rows, Cols: Cols}
 	test = &images.Set{Images: make([]float32, TestLen*Rows*Cols), Labels: make([]int, TestLen), N: TestLen, Rows: Rows, Cols: Cols}
-	// Check both files before decoding either, so that a bad file fails fast.
-	var files [len(parts)][]byte
-	for k, p := range parts {
-		if files[k], err = p.read(filepath.Join(dir, p.file)); err != nil {
-			return nil, nil, err
-		}
-	}
 	var errs [len(parts)]error
 	var wg sync.WaitGroup
 	for k, p := range parts {
-		wg.Go(func() { errs[k] = p.decode(files[k], filepath.Join(dir, p.file), train, test) })
+		name := found[k].Path
+		if name == "" {
+			name = p.file
+		}
+		wg.Go(func() { errs[k] = p.decode(b[k], name, train, test) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -115,23 +118,7 @@ func (s Source) Load() (train, test *images.Set, err error) {
 	return train, test, nil
 }
 
-// read returns the bytes of the file at path after checking its SHA-256.
-func (p part) read(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("omniglot: file %s is missing; %s", path, hint)
-		}
-		return nil, fmt.Errorf("omniglot: file %s cannot be read (%v); %s", path, err, hint)
-	}
-	if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != p.sha256 {
-		return nil, fmt.Errorf("omniglot: file %s is corrupt or not the published one: SHA-256 %x, expected %s; %s",
-			path, got, p.sha256, hint)
-	}
-	return b, nil
-}
-
-// decode decodes b, the checked bytes of the file at path, into the rows of train and test
+// decode decodes b, the checked bytes of the file at path (its name, if embedded), into the rows of train and test
 // that belong to its characters. Since the file is known good, an error here points at a bug
 // in this package or in package npy.
 func (p part) decode(b []byte, path string, train, test *images.Set) error {

@@ -1,7 +1,8 @@
 package omniglot
 
 import (
-	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/f60e9205/reinmax/data/images"
+	"github.com/f60e9205/reinmax/data/store"
 )
 
 var (
@@ -19,8 +21,7 @@ var (
 	loadErr           error
 )
 
-// load builds the real sets once per test binary. A missing file fails the test with the
-// loader's message (CI provides shared/data), it does not skip.
+// load builds the real sets, from the embedded files, once per test binary.
 func load(t *testing.T) (train, test *images.Set) {
 	t.Helper()
 	loadOnce.Do(func() { loadTrain, loadTe, loadErr = Load() })
@@ -124,67 +125,29 @@ func TestSplitValid(t *testing.T) {
 	SplitValid(train.Slice(0, 10))
 }
 
-// TestSHA256SUMS checks that the SHA-256 values built into the package are still those of
-// shared/data/SHA256SUMS.
-func TestSHA256SUMS(t *testing.T) {
+// TestEmbedded checks that the embedded copies are the files of shared/data/SHA256SUMS, whose
+// digests parts holds, and that Dataset reports them embedded.
+func TestEmbedded(t *testing.T) {
 	t.Parallel()
-	dir, err := Source{}.Locate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "..", "SHA256SUMS"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sums := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) == 2 {
-			sums[fields[1]] = fields[0]
+	for i, f := range Dataset().Find(nil) {
+		b, err := files.ReadFile("embedded/" + f.File)
+		if err != nil || f.File != parts[i].file || f.Err != nil || f.Origin != store.OriginEmbedded || f.Size != int64(len(b)) {
+			t.Errorf("%+v (%d bytes embedded, %v)", f, len(b), err)
 		}
-	}
-	for _, p := range parts {
-		if got := sums["omniglot/"+p.file]; got != p.sha256 {
-			t.Errorf("SHA256SUMS has %q for %s, the package %q", got, p.file, p.sha256)
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != parts[i].sha256 {
+			t.Errorf("%s: SHA-256 %x, want %s", f.File, got, parts[i].sha256)
 		}
 	}
 }
 
-func TestLocate(t *testing.T) {
-	d, err := Source{}.Locate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(d, "images_background.npz")); err != nil {
-		t.Errorf("Locate from %s: %v", d, err)
-	}
-	if d, _ := (Source{Dir: "/x"}).Locate(); d != "/x" {
-		t.Errorf("Locate with Dir = %s", d)
-	}
-	shared := t.TempDir()
-	if err := os.WriteFile(filepath.Join(shared, "SHA256SUMS"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(EnvDataDir, shared)
-	if d, _ := (Source{}).Locate(); d != filepath.Join(shared, "omniglot") {
-		t.Errorf("Locate with %s = %s", EnvDataDir, d)
-	}
-	t.Setenv(EnvDataDir, "")
-	t.Chdir(t.TempDir())
-	if _, err := (Source{}).Locate(); err == nil || !strings.Contains(err.Error(), "images_background.npz") || !strings.Contains(err.Error(), EnvDataDir) {
-		t.Errorf("Locate from a folder without shared/data above it: %v", err)
-	}
-}
-
-// TestBadFiles checks that a missing or altered file gives an error that names it.
+// TestBadFiles checks that a missing or altered file in Source.Dir gives an error that names it.
 func TestBadFiles(t *testing.T) {
 	t.Parallel()
-	orig, err := Source{}.Locate()
+	background, err := files.ReadFile("embedded/images_background.npz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := os.ReadFile(filepath.Join(orig, "images_evaluation.npz"))
+	good, err := files.ReadFile("embedded/images_evaluation.npz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,29 +156,22 @@ func TestBadFiles(t *testing.T) {
 		data []byte // images_evaluation.npz; nil: absent
 		want string
 	}{
-		{"missing", nil, "is missing"},
-		{"truncated", good[:len(good)/2], "is corrupt or not the published one: SHA-256"},
-		{"altered", append(good[:len(good):len(good)], 0), "is corrupt or not the published one: SHA-256"},
+		{"missing", nil, "Omniglot files missing: images_evaluation.npz (looked in "},
+		{"truncated", good[:len(good)/2], "images_evaluation.npz (Source.Dir): SHA-256"},
+		{"altered", append(good[:len(good):len(good)], 0), "images_evaluation.npz (Source.Dir): SHA-256"},
 	} {
 		dir := t.TempDir()
-		if err := os.Symlink(filepath.Join(orig, "images_background.npz"), filepath.Join(dir, "images_background.npz")); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "images_background.npz"), background, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(dir, "images_evaluation.npz")
 		if tc.data != nil {
-			if err := os.WriteFile(path, tc.data, 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, "images_evaluation.npz"), tc.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
 		_, _, err := Source{Dir: dir}.Load()
-		if err == nil {
-			t.Errorf("%s: no error", tc.name)
-			continue
-		}
-		for _, w := range []string{path, tc.want, EnvDataDir} {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
-			}
+		if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %s and containing %q", tc.name, err, dir, tc.want)
 		}
 	}
 }
