@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 	"github.com/f60e9205/reinmax/internal/filelock"
@@ -90,7 +91,8 @@ func Migrate[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], di
 }
 
 // agrees reports whether every top-level field that the record and the configuration share by JSON name has the
-// same value in both.
+// same value in both. Numbers agree when they are equal in float32, the precision the runs compute in: a record
+// may hold a setting as read back from the model (a learning rate of 0.009999999776482582 for 0.01).
 func agrees(rec, cfg any) (bool, error) {
 	r, err := fields(rec)
 	if err != nil {
@@ -101,11 +103,18 @@ func agrees(rec, cfg any) (bool, error) {
 		return false, err
 	}
 	for k, v := range r {
-		if w, ok := c[k]; ok && !bytes.Equal(v, w) {
+		if w, ok := c[k]; ok && !bytes.Equal(v, w) && !sameFloat32(v, w) {
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+// sameFloat32 reports whether two JSON values are numbers that are equal in float32.
+func sameFloat32(a, b json.RawMessage) bool {
+	x, err1 := strconv.ParseFloat(string(a), 64)
+	y, err2 := strconv.ParseFloat(string(b), 64)
+	return err1 == nil && err2 == nil && float32(x) == float32(y)
 }
 
 func fields(v any) (map[string]json.RawMessage, error) {

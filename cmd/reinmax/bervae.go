@@ -33,8 +33,8 @@ LeakyReLU(0.3), 200 binary latents, learned prior, binarised images) with each e
 evaluations per image: straight-through estimators average the loss over K samples; score-function estimators
 (REINFORCE, RLOO, ARMS, DisARM, RELAX, Double CV, RODEO) use K as their number of evaluations.
 
-Data: MNIST and Fashion-MNIST (50,000 train / 10,000 valid / 10,000 test), and our reconstruction of the 28x28
-Omniglot (not Burda et al.'s exact pixels). Training images are binarised afresh every epoch
+Data: MNIST and Fashion-MNIST (50,000 train / 10,000 valid / 10,000 test; see 'reinmax data list'), and our
+reconstruction of the 28x28 Omniglot, which ships with reinmax (not Burda et al.'s exact pixels). Training images are binarised afresh every epoch
 (--fixed-binarization binarises once per run, as the ReinMax code did).
 
 DIR receives results.jsonl (train -ELBO averaged since the last record, the paper's metric; validation and test

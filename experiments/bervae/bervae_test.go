@@ -21,7 +21,7 @@ var (
 
 func loadMNIST(t *testing.T) Data {
 	t.Helper()
-	mnistOnce.Do(func() { mnistData, mnistErr = Load("mnist") })
+	mnistOnce.Do(func() { mnistData, mnistErr = Load("mnist", "") })
 	if mnistErr != nil {
 		t.Fatal(mnistErr)
 	}

@@ -22,18 +22,19 @@ type Data struct {
 // Load reads a data set and splits it as the protocol does: MNIST and Fashion-MNIST keep the last 10,000 of
 // their 60,000 training images for validation; Omniglot (our reconstruction of the 28×28 set, see package omniglot)
 // keeps the last 1,345.
-func Load(dataset string) (Data, error) {
+// MNIST and Fashion-MNIST are read from the data root (see package data/store); Omniglot ships with the module.
+func Load(dataset, root string) (Data, error) {
 	switch dataset {
 	case "mnist", "fashion":
 		name := mnist.MNIST
 		if dataset == "fashion" {
 			name = mnist.Fashion
 		}
-		all, err := mnist.Load(name, mnist.Train)
+		all, err := mnist.LoadRoot(root, name, mnist.Train)
 		if err != nil {
 			return Data{}, err
 		}
-		test, err := mnist.Load(name, mnist.Test)
+		test, err := mnist.LoadRoot(root, name, mnist.Test)
 		if err != nil {
 			return Data{}, err
 		}

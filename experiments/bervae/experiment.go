@@ -98,7 +98,7 @@ func (e *Experiment) load(dataset string, env experiments.LoadEnv) (Data, error)
 	if d, ok := e.data[dataset]; ok {
 		return d, nil
 	}
-	d, err := Load(dataset)
+	d, err := Load(dataset, env.DataDir)
 	if err != nil {
 		return Data{}, err
 	}

@@ -99,13 +99,14 @@ func (e *Experiment) load(env experiments.LoadEnv) (Data, error) {
 	return d, nil
 }
 
-// LoadData reads MNIST's training and test images (checksummed).
+// LoadData reads MNIST's training and test images (checksummed) from the data root env.DataDir or the places
+// package data/mnist knows.
 func LoadData(env experiments.LoadEnv) (Data, error) {
-	train, err := mnist.Load(mnist.MNIST, mnist.Train)
+	train, err := mnist.LoadRoot(env.DataDir, mnist.MNIST, mnist.Train)
 	if err != nil {
 		return Data{}, err
 	}
-	test, err := mnist.Load(mnist.MNIST, mnist.Test)
+	test, err := mnist.LoadRoot(env.DataDir, mnist.MNIST, mnist.Test)
 	if err != nil {
 		return Data{}, err
 	}
