@@ -15,7 +15,7 @@ import (
 // pure-Go backend with its operations executed one at a time ("go:ops_sequential"; matrix products still use every
 // core).
 //
-// Workaround(gomlx/compute v0.1.2): the parallel operation scheduler can deadlock, waiting for a free worker while
+// Workaround(gomlx/compute v0.1.3): the parallel operation scheduler can deadlock, waiting for a free worker while
 // none runs (seen on the categorical VAE under load and on every ListOps training graph).
 func NewBackend() (compute.Backend, error) {
 	if _, ok := os.LookupEnv(compute.ConfigEnvVar); ok {
@@ -39,7 +39,7 @@ var stdoutMu sync.Mutex
 
 // quietly calls f with the process's standard output discarded.
 //
-// Workaround(gomlx/compute v0.1.2): the pure-Go backend prints "Go backend: parallelism set to N" on standard
+// Workaround(gomlx/compute v0.1.3): the pure-Go backend prints "Go backend: parallelism set to N" on standard
 // output when its parallelism is configured, which would mix into a command's output.
 func quietly[T any](f func() (T, error)) (T, error) {
 	stdoutMu.Lock()
