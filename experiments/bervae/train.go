@@ -92,14 +92,7 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Record) error) 
 	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
 		return nil, err
 	}
-	trainStep, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
-		loss, _ := m.negELBO(scope, x)
-		mean := ReduceAllMean(loss)
-		grads := scope.BuildTrainableVariablesGradientsGraph(mean)
-		variance := trackVariance(scope, grads)
-		optimizer.UpdateGraphWithGradients(scope, grads, mean.DType())
-		return []*Node{mean, variance}
-	})
+	trainStep, err := newTrainStep(backend, store, m, optimizer)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +175,20 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Record) error) 
 		st.Step, sum, start = step, 0, time.Now()
 	}
 	return records, nil
+}
+
+// newTrainStep compiles one training step on the variables of store: its input is a batch of binarised images,
+// its outputs the batch's mean −ELBO (the K-sample estimate the estimator optimises) and the variance of the
+// encoder gradient (trackVariance).
+func newTrainStep(backend compute.Backend, store *model.Store, m vae, update optim.WithGradients) (*model.Exec, error) {
+	return model.NewExec(backend, store, func(scope *model.Scope, x *Node) []*Node {
+		loss, _ := m.negELBO(scope, x)
+		mean := ReduceAllMean(loss)
+		grads := scope.BuildTrainableVariablesGradientsGraph(mean)
+		variance := trackVariance(scope, grads)
+		update.UpdateGraphWithGradients(scope, grads, mean.DType())
+		return []*Node{mean, variance}
+	})
 }
 
 // trackVariance updates moving averages of the first and second moments of the gradient of the encoder's last

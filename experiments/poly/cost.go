@@ -1,16 +1,15 @@
 package poly
 
 import (
+	"cmp"
+
+	"github.com/f60e9205/reinmax/internal/procstat"
 	"github.com/f60e9205/reinmax/progress"
 
-	"bufio"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -147,9 +146,9 @@ func MeasureCost(cfg CostConfig, rep progress.Reporter) ([]Cost, error) {
 		}
 		c.Estimator = it.name
 		spec, _ := reinmax.Lookup(it.name)
-		c.Tau = orDefault(it.params.Tau, spec.Tau)
+		c.Tau = cmp.Or(it.params.Tau, spec.Tau)
 		if it.name == "gr-mck" {
-			c.K = orDefault(it.params.K, spec.K)
+			c.K = cmp.Or(it.params.K, spec.K)
 		}
 		out = append(out, c)
 		label := it.name
@@ -162,19 +161,11 @@ func MeasureCost(cfg CostConfig, rep progress.Reporter) ([]Cost, error) {
 	return out, nil
 }
 
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
 // measureOne trains one run of cfg.Batch samples and measures its time and memory.
 func measureOne(backend compute.Backend, cfg CostConfig, est reinmax.StraightThrough, obj Objective) (Cost, error) {
 	settle()
-	resetPeakRSS()
-	base, _ := residentMemory("VmRSS")
+	procstat.ResetPeak()
+	base, _ := procstat.Memory("VmRSS")
 	sampler := startHeapSampler(time.Millisecond)
 
 	tc := DefaultConfig()
@@ -207,7 +198,7 @@ func measureOne(backend compute.Backend, cfg CostConfig, est reinmax.StraightThr
 		return Cost{}, err
 	}
 	peakHeap := sampler.stop()
-	peak, _ := residentMemory("VmHWM")
+	peak, _ := procstat.Memory("VmHWM")
 	step := elapsed / time.Duration(n)
 	return Cost{StepsTimed: n, StepTime: step, PerSteps: step * time.Duration(cfg.Steps), PeakRSS: peak, BaseRSS: base,
 		PeakHeap: peakHeap}, nil
@@ -219,34 +210,6 @@ func settle() {
 	runtime.GC()
 	debug.FreeOSMemory()
 	debug.FreeOSMemory()
-}
-
-// resetPeakRSS resets the kernel's record of the process's peak resident memory (VmHWM), where Linux allows it.
-func resetPeakRSS() {
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// residentMemory reads a field of /proc/self/status, such as VmRSS or VmHWM, in bytes.
-func residentMemory(field string) (uint64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, fmt.Errorf("poly: unexpected /proc/self/status line %q", sc.Text())
-		}
-		kb, err := strconv.ParseUint(fields[0], 10, 64)
-		return kb * 1024, err
-	}
-	return 0, fmt.Errorf("poly: no %s in /proc/self/status", field)
 }
 
 // heapSampler records the peak of the Go heap's object bytes.
