@@ -20,7 +20,7 @@ func newBerVAECommand() *cobra.Command {
 	var (
 		datasets, ks, estimators, seeds, optimizer string
 		steps, evalEvery, iwSamples, iwImages      int
-		trainSize                                  int
+		trainSize, evalSize                        int
 		tau, lr                                    float64
 		paper, fixed                               bool
 		sf                                         sweepFlags
@@ -88,6 +88,7 @@ change it.`,
 				set(changed("iw-samples"), &c.IWSamples, iwSamples)
 				set(changed("iw-images"), &c.IWImages, iwImages)
 				set(changed("train-size"), &c.TrainSize, trainSize)
+				set(changed("eval-size"), &c.EvalSize, evalSize)
 				set(changed("tau"), &c.Tau, tau)
 				set(changed("lr"), &c.LR, lr)
 				set(changed("optimizer"), &c.Optimizer, optimizer)
@@ -118,6 +119,7 @@ change it.`,
 	f.IntVar(&iwSamples, "iw-samples", 100, "samples of the importance-weighted test bound at the end (0: skip)")
 	f.IntVar(&iwImages, "iw-images", 1000, "test images of the importance-weighted bound (0: all; paper: all)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all)")
+	f.IntVar(&evalSize, "eval-size", 0, "use only the first N validation and test images (default: all)")
 	sf.register(cmd, "runs/bervae", 1)
 	return cmd
 }

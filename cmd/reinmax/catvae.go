@@ -22,6 +22,7 @@ func newCatVAECommand() *cobra.Command {
 	var (
 		configs, estimators, seeds string
 		epochs, trainSize, k       int
+		testSize                   int
 		tau                        float64
 		paper                      bool
 		sf                         sweepFlags
@@ -78,6 +79,7 @@ shards' folders with 'reinmax merge catvae'.`,
 				set(changed("tau"), &c.Tau, tau)
 				set(changed("k"), &c.K, k)
 				set(changed("train-size"), &c.TrainSize, trainSize)
+				set(changed("test-size"), &c.TestSize, testSize)
 			}
 			runs, err := s.Runs()
 			if err != nil {
@@ -98,6 +100,7 @@ shards' folders with 'reinmax merge catvae'.`,
 	f.Float64Var(&tau, "tau", 0, "temperature for every estimator (default: the paper's per-method value)")
 	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck (default 100)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all 60,000)")
+	f.IntVar(&testSize, "test-size", 0, "use only the first N test images (default: all 10,000)")
 	sf.register(cmd, "runs/catvae", 1)
 	return cmd
 }
