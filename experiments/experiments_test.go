@@ -365,3 +365,22 @@ func TestLegacyRecordsAndMigrate(t *testing.T) {
 		t.Errorf("after migrating, the sweep trained %v again", exp.trained)
 	}
 }
+
+// FuzzParseShard checks that every accepted shard i/n has 0 <= i < n and owns a job.
+func FuzzParseShard(f *testing.F) {
+	for _, s := range []string{"", "0/1", "2/4", "4/4", "-1/4", "1", "a/b", "0/0", "9223372036854775807/9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sh, err := ParseShard(s)
+		if err != nil {
+			return
+		}
+		if s != "" && !(sh.I >= 0 && sh.I < sh.N) {
+			t.Fatalf("%q: accepted %+v", s, sh)
+		}
+		if !sh.Owns(sh.I) {
+			t.Fatalf("%q: shard %+v owns none of its jobs", s, sh)
+		}
+	})
+}
