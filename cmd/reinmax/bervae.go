@@ -120,7 +120,7 @@ change it.`,
 	f.IntVar(&iwImages, "iw-images", 1000, "test images of the importance-weighted bound (0: all; paper: all)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all)")
 	f.IntVar(&evalSize, "eval-size", 0, "use only the first N validation and test images (default: all)")
-	sf.register(cmd, "runs/bervae", 1)
+	sf.register(cmd, "runs/bervae", 2)
 	return cmd
 }
 
