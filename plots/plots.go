@@ -20,10 +20,12 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Series is one curve: the points (X[i], Y[i]), joined in order.
+// Series is one curve: the points (X[i], Y[i]), joined in order, and optionally a band from Lo[i] to Hi[i] (over
+// seeds, say) shaded in the curve's colour.
 type Series struct {
-	Label string
-	X, Y  []float64
+	Label  string
+	X, Y   []float64
+	Lo, Hi []float64 // nil, or as long as X
 }
 
 // Panel is one plot of a figure.
@@ -174,6 +176,17 @@ func (pn Panel) plot() (*plot.Plot, error) {
 		if len(xys) == 0 {
 			continue
 		}
+		if s.Lo != nil || s.Hi != nil {
+			b, err := pn.band(s)
+			if err != nil {
+				return nil, err
+			}
+			if b != nil {
+				b.Color = withAlpha(plotutil.Color(i), 0x38)
+				b.LineStyle.Width = 0
+				p.Add(b)
+			}
+		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
 			return nil, fmt.Errorf("plots: panel %q, series %q: %w", pn.Title, s.Label, err)
@@ -189,6 +202,49 @@ func (pn Panel) plot() (*plot.Plot, error) {
 		return nil, fmt.Errorf("plots: panel %q has no point to draw", pn.Title)
 	}
 	return p, nil
+}
+
+// band returns the polygon of a series' band: along Hi forwards and Lo backwards, over the points where the curve,
+// its low and its high are drawable (finite, and positive on a logarithmic axis, where a low at or below zero is
+// drawn at the curve). It returns nil when fewer than two points remain.
+func (pn Panel) band(s Series) (*plotter.Polygon, error) {
+	if len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X) {
+		return nil, fmt.Errorf("plots: panel %q, series %q: %d x values but a band of %d low and %d high values", pn.Title, s.Label, len(s.X), len(s.Lo), len(s.Hi))
+	}
+	var top, bottom plotter.XYs
+	for j := range s.X {
+		x, y, lo, hi := s.X[j], s.Y[j], s.Lo[j], s.Hi[j]
+		if pn.LogY && lo <= 0 {
+			lo = y
+		}
+		if !finiteAll(x, y, lo, hi) || (pn.LogY && !(y > 0 && lo > 0 && hi > 0)) {
+			continue
+		}
+		top = append(top, plotter.XY{X: x, Y: hi})
+		bottom = append(bottom, plotter.XY{X: x, Y: lo})
+	}
+	if len(top) < 2 {
+		return nil, nil
+	}
+	for j := len(bottom) - 1; j >= 0; j-- {
+		top = append(top, bottom[j])
+	}
+	return plotter.NewPolygon(top)
+}
+
+func finiteAll(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// withAlpha returns c with opacity a (0: transparent, 255: opaque).
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
 }
 
 // logTicks marks a logarithmic axis at 1, 2 and 5 times the powers of ten, labelled; when fewer than two of those

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,34 @@ func TestOnePointLogAxis(t *testing.T) {
 		if _, serr := os.Stat(base + ".png"); serr == nil {
 			t.Error("a figure that cannot be drawn left a file")
 		}
+	}
+}
+
+// TestBand draws the mean of three runs with its band, on linear and logarithmic axes: Mean gives the sample
+// standard deviation, and a figure with bands draws.
+func TestBand(t *testing.T) {
+	var m Mean
+	for _, y := range []float64{1, 2, 6} {
+		m.Add("reinmax", 0, y)
+		m.Add("reinmax", 1, y/2)
+	}
+	m.Add("st", 0, 5) // one run: no band
+	s := m.Series()
+	// y = 1, 2, 6: mean 3, sample variance ((−2)² + (−1)² + 3²)/2 = 7.
+	if got := s[0].Hi[0] - s[0].Y[0]; !(math.Abs(s[0].Y[0]-3) < 1e-12 && math.Abs(got-math.Sqrt(7)) < 1e-12) {
+		t.Errorf("mean %v, band half-width %v; want 3 and √7", s[0].Y[0], got)
+	}
+	if s[1].Lo != nil {
+		t.Errorf("a curve of one run has a band %v", s[1].Lo)
+	}
+	for _, logY := range []bool{false, true} {
+		fig := Figure{Panels: []Panel{{Title: "band", LogY: logY, Series: s}}}
+		if err := fig.Write(&bytes.Buffer{}, "svg"); err != nil {
+			t.Errorf("logY %v: %v", logY, err)
+		}
+	}
+	bad := Figure{Panels: []Panel{{Series: []Series{{Label: "x", X: []float64{0, 1}, Y: []float64{1, 2}, Lo: []float64{0}}}}}}
+	if err := bad.Write(&bytes.Buffer{}, "svg"); err == nil {
+		t.Error("a band shorter than its curve drew")
 	}
 }

@@ -1,0 +1,43 @@
+package results
+
+import (
+	"math"
+	"testing"
+)
+
+func TestComparePaired(t *testing.T) {
+	a := map[int64]float64{0: 10, 1: 12, 2: 11, 3: 9, 4: 30}
+	b := map[int64]float64{0: 11, 1: 14, 2: 13, 3: 10, 5: 1} // seed 4 and 5 are not shared
+	p := ComparePaired(a, b)
+	// d = −1, −2, −2, −1: mean −1.5, s = √(1/3), SE = √(1/3)/2 = 0.288675, t = 5.19615 with 3 degrees of freedom:
+	// two-sided p = 0.0138468 (the closed form of t with 3 degrees of freedom: 2·(1 − F(t)), F(t) = ½ +
+	// (t/(√3(1 + t²/3)) + atan(t/√3))/π).
+	if p.Seeds != 4 || p.Below != 4 || p.Above != 0 || p.Ties != 0 {
+		t.Fatalf("%+v: want 4 shared seeds, all below", p)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"mean difference", p.MeanDiff, -1.5}, {"SE", p.SE, math.Sqrt(1.0/3) / 2}, {"P", p.P, 0.0138468}, {"sign P", p.SignP, 0.125}} {
+		if !(math.Abs(c.got-c.want) < 1e-6) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if v := p.Verdict(0.05, true); v != "ahead" {
+		t.Errorf("lower is better: verdict %q, want ahead", v)
+	}
+	if v := p.Verdict(0.05, false); v != "behind" {
+		t.Errorf("higher is better: verdict %q, want behind", v)
+	}
+	if v := p.Verdict(0.01, true); v != "cannot tell" {
+		t.Errorf("at 0.01: verdict %q, want cannot tell", v)
+	}
+	one := ComparePaired(map[int64]float64{0: 1}, map[int64]float64{0: 2})
+	if !math.IsNaN(one.P) || one.Verdict(0.05, true) != "cannot tell" {
+		t.Errorf("one seed: %+v, want P NaN and no verdict", one)
+	}
+	nan := ComparePaired(map[int64]float64{0: math.NaN(), 1: 1}, map[int64]float64{0: 1, 1: 2})
+	if nan.Verdict(0.05, true) != "cannot tell" {
+		t.Errorf("a NaN value decided a verdict: %+v", nan)
+	}
+}
