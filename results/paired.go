@@ -1,8 +1,11 @@
 package results
 
 import (
+	"fmt"
+	"io"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -82,14 +85,104 @@ func signTest(k, m int) float64 {
 	return min(1, 2*b.CDF(float64(min(k, m))))
 }
 
+// MinVerdictSeeds is the least number of shared seeds on which a paired comparison decides: with two, a t-test
+// with one degree of freedom calls two differences that happen to agree a certainty.
+const MinVerdictSeeds = 3
+
 // Verdict says what a paired comparison decides at level alpha, for a metric where lower is better (a loss) or
-// higher is better (an accuracy): "ahead" when A is better with P < alpha, "behind" when B is, else "cannot tell".
+// higher is better (an accuracy): "ahead" when A is better with P < alpha on at least MinVerdictSeeds seeds,
+// "behind" when B is, else "cannot tell".
 func (p Paired) Verdict(alpha float64, lowerIsBetter bool) string {
-	if !(p.P < alpha) {
+	if !(p.P < alpha) || p.Seeds < MinVerdictSeeds {
 		return "cannot tell"
 	}
 	if (p.MeanDiff < 0) == lowerIsBetter {
 		return "ahead"
 	}
 	return "behind"
+}
+
+// PairedRow is one line of a table of paired comparisons: method A against method B in one cell of a table (a
+// configuration, a data set).
+type PairedRow struct {
+	Cell, A, B string
+	Paired
+}
+
+// PairedRows compares method ref with every other method of each cell on the seeds they share. values holds, by
+// cell, method and seed, the number compared (a final loss, an accuracy); cells and methods keep the order given.
+func PairedRows(cells, methods []string, values map[string]map[string]map[int64]float64, ref string) []PairedRow {
+	var rows []PairedRow
+	for _, c := range cells {
+		a, ok := values[c][ref]
+		if !ok {
+			continue
+		}
+		for _, m := range methods {
+			if b, ok := values[c][m]; ok && m != ref {
+				rows = append(rows, PairedRow{Cell: c, A: ref, B: m, Paired: ComparePaired(a, b)})
+			}
+		}
+	}
+	return rows
+}
+
+// WritePaired writes rows as a Markdown table under a heading line: per row the seeds, the mean difference A − B
+// with its standard error, the paired t-test's p, the seeds where A is better and worse, the sign test's p and the
+// verdict at level 0.05 (lowerIsBetter says which way is better).
+func WritePaired(w io.Writer, heading string, rows []PairedRow, lowerIsBetter bool) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n| cell | A | B | seeds | A − B (mean ± SE) | t-test p | A better / worse | sign-test p | verdict (A) |\n|---|---|---|---|---|---|---|---|---|\n", heading); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		better, worse := r.Below, r.Above
+		if !lowerIsBetter {
+			better, worse = worse, better
+		}
+		if _, err := fmt.Fprintf(w, "| %s | %s | %s | %d | %s ± %s | %s | %d / %d | %s | %s |\n", r.Cell, r.A, r.B, r.Seeds,
+			Num2(r.MeanDiff), Num2(r.SE), pValue(r.P), better, worse, pValue(r.SignP), r.Verdict(0.05, lowerIsBetter)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Num2 writes x with two decimals, or "–" for NaN.
+func Num2(x float64) string {
+	if math.IsNaN(x) {
+		return "–"
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+func pValue(p float64) string {
+	if math.IsNaN(p) {
+		return "–"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
+}
+
+// PairedOf builds the paired comparisons of method ref against the other methods from the records of finished runs
+// (Complete) that keep selects (the final records, say): each record gives its cell, method, seed and value.
+func PairedOf[R Record](recs []R, ref string, keep func(R) bool, cell, method func(R) string, seed func(R) int64, value func(R) float64) []PairedRow {
+	var cells, methods []string
+	values := map[string]map[string]map[int64]float64{}
+	for _, r := range Complete(recs) {
+		if !keep(r) {
+			continue
+		}
+		c, m := cell(r), method(r)
+		if values[c] == nil {
+			values[c] = map[string]map[int64]float64{}
+			cells = append(cells, c)
+		}
+		if values[c][m] == nil {
+			values[c][m] = map[int64]float64{}
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+		values[c][m][seed(r)] = value(r)
+	}
+	return PairedRows(cells, methods, values, ref)
 }

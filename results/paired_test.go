@@ -36,6 +36,10 @@ func TestComparePaired(t *testing.T) {
 	if !math.IsNaN(one.P) || one.Verdict(0.05, true) != "cannot tell" {
 		t.Errorf("one seed: %+v, want P NaN and no verdict", one)
 	}
+	two := ComparePaired(map[int64]float64{0: 1, 1: 2}, map[int64]float64{0: 5.5, 1: 6.51})
+	if !(two.P < 0.05) || two.Verdict(0.05, true) != "cannot tell" {
+		t.Errorf("two seeds: %+v, want a small P and no verdict", two)
+	}
 	nan := ComparePaired(map[int64]float64{0: math.NaN(), 1: 1}, map[int64]float64{0: 1, 1: 2})
 	if nan.Verdict(0.05, true) != "cannot tell" {
 		t.Errorf("a NaN value decided a verdict: %+v", nan)

@@ -11,6 +11,7 @@ import (
 const (
 	SummaryFile = "summary.csv" // final train, valid, test −ELBO and IW bound, mean and std over seeds
 	TableFile   = "table.md"    // the summary in the layout of the paper's Table 6, the paper's numbers beside
+	PairedFile  = "paired.md"   // ReinMax against each estimator on the same seeds
 )
 
 // Sweep lists runs: every data set × K × estimator × seed, each with the paper's settings (PaperConfig), then

@@ -66,8 +66,16 @@ func Summarize(recs []Record) []Summary {
 
 // Report reads the results of dir and writes its summary.csv, table.md and curves.
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Record](filepath.Join(dir, experiments.ResultsFile))
+	recs, err := experiments.ReadResults[Config, Record]("bervae", dir)
 	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error {
+		rows := results.PairedOf(recs, "reinmax", Record.Final, func(r Record) string { return fmt.Sprintf("%s K=%d", r.Dataset, r.K) },
+			func(r Record) string { return r.Estimator }, func(r Record) int64 { return r.Seed },
+			func(r Record) float64 { return r.TrainNegELBO })
+		return results.WritePaired(w, "ReinMax (A) against each estimator (B), training −ELBO at the last step (lower is better), on the same seeds; verdict at level 0.05.", rows, true)
+	}); err != nil {
 		return err
 	}
 	sums := Summarize(recs)

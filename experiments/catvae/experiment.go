@@ -12,6 +12,7 @@ import (
 const (
 	SummaryFile = "summary.csv" // final-epoch mean and std over seeds per configuration and estimator
 	TableFile   = "table.md"    // the summary in the layout of the paper's Table 2, the paper's numbers beside
+	PairedFile  = "paired.md"   // ReinMax against each estimator on the same seeds
 	imagesDir   = "images"      // per-run reconstruction grids
 )
 

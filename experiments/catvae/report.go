@@ -34,11 +34,27 @@ type Summary struct {
 }
 
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
-func Summarize(recs []Epoch) []Summary {
+func Summarize(recs []Epoch) []Summary { return summarizeAt(recs, 0) }
+
+// summarizeAt summarises the records of epoch of the finished runs (0: their final epoch) by configuration and
+// estimator; a group whose runs did not all reach epoch is left out.
+func summarizeAt(recs []Epoch, epoch int) []Summary {
 	var out []Summary
 	for _, g := range results.GroupFinished(recs, func(e Epoch) string { return e.Config + " " + e.Estimator }) {
-		rs, first := g.Finals, g.Finals[0]
-		s := Summary{Config: first.Config, Estimator: first.Estimator, Epochs: first.Epochs, Seeds: len(rs), PaperTrain: math.NaN()}
+		rs := g.Finals
+		if epoch > 0 {
+			rs = nil
+			for _, r := range g.Runs {
+				if r.Epoch == epoch {
+					rs = append(rs, r)
+				}
+			}
+			if len(rs) != len(g.Finals) {
+				continue
+			}
+		}
+		first := rs[0]
+		s := Summary{Config: first.Config, Estimator: first.Estimator, Epochs: first.Epoch, Seeds: len(rs), PaperTrain: math.NaN()}
 		s.TrainMean, s.TrainStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TrainNegELBO }))
 		s.TestMean, s.TestStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TestNegELBO }))
 		s.SecondsPerEpoch = stat.Mean(results.Column(g.Runs, func(e Epoch) float64 { return e.Seconds }), nil)
@@ -52,7 +68,7 @@ func Summarize(recs []Epoch) []Summary {
 
 // Report reads the results of dir and writes its summary.csv, table.md and learning curves.
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, experiments.ResultsFile))
+	recs, err := experiments.ReadResults[Config, Epoch]("catvae", dir)
 	if err != nil {
 		return err
 	}
@@ -68,16 +84,71 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTables(w, recs) }); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error { return writePaired(w, recs) }); err != nil {
 		return err
 	}
 	return writeCurves(dir, recs)
 }
 
+// tableEpochs are the epochs, besides the last, at which the tables are also given when the runs have them.
+var tableEpochs = []int{5, 10}
+
+// writeTables writes the table of the final epoch, then those of tableEpochs that every run passed before its last.
+func writeTables(w io.Writer, recs []Epoch) error {
+	if err := writeTable(w, Summarize(recs), "final epoch"); err != nil {
+		return err
+	}
+	for _, e := range tableEpochs {
+		sums := summarizeAt(recs, e)
+		if len(sums) == 0 || slices.ContainsFunc(Summarize(recs), func(s Summary) bool { return s.Epochs <= e }) {
+			continue
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := writeTable(w, sums, fmt.Sprintf("epoch %d", e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePaired writes ReinMax against every other estimator of each configuration, on the seeds they share: the
+// paired difference of the training −ELBO at the final epoch and at tableEpochs.
+func writePaired(w io.Writer, recs []Epoch) error {
+	epochs := append([]int{0}, tableEpochs...)
+	for i, e := range epochs {
+		keep := func(r Epoch) bool { return (e == 0 && r.Final()) || (e > 0 && r.Epoch == e && !r.Final()) }
+		rows := results.PairedOf(recs, "reinmax", keep, func(r Epoch) string { return r.Config },
+			func(r Epoch) string { return r.Estimator }, func(r Epoch) int64 { return r.Seed },
+			func(r Epoch) float64 { return r.TrainNegELBO })
+		if len(rows) == 0 {
+			continue
+		}
+		at := "final epoch"
+		if e > 0 {
+			at = fmt.Sprintf("epoch %d", e)
+		}
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		heading := fmt.Sprintf("ReinMax (A) against each estimator (B), training −ELBO at the %s (lower is better), on the same seeds; verdict at level 0.05.", at)
+		if err := results.WritePaired(w, heading, rows, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeTable writes the summary in the layout of the paper's Table 2: one row per estimator, one column per
 // configuration plus the average, mean ± std of the final training −ELBO over seeds; the paper's numbers (160
 // epochs) in a row of their own for ReinMax and in a column of their own for the averages.
-func writeTable(w io.Writer, sums []Summary) error {
+func writeTable(w io.Writer, sums []Summary, at string) error {
 	var g results.Grid
 	avg := map[string][]float64{}
 	for _, s := range sums {
@@ -98,7 +169,7 @@ func writeTable(w io.Writer, sums []Summary) error {
 			g.Set("reinmax, paper (160 epochs)", c, fmt.Sprintf("%.2f", v))
 		}
 	}
-	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better), final epoch, mean ± std over seeds; epochs and seeds per cell in brackets.\n\n"); err != nil {
+	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better), %s, mean ± std over seeds; epochs and seeds per cell in brackets.\n\n", at); err != nil {
 		return err
 	}
 	return g.WriteMarkdown(w, "estimator")

@@ -12,6 +12,7 @@ import (
 const (
 	SummaryFile   = "summary.csv"    // test accuracy mean and std over seeds per configuration and estimator
 	TableFile     = "table.md"       // the summary beside the paper's Table 1 and the baselines
+	PairedFile    = "paired.md"      // ReinMax against each estimator on the same seeds
 	BaselinesFile = "baselines.json" // Baselines per training-set size
 	CurvesFile    = "curves"         // learning curves, .png and .svg
 	TreesDir      = "trees"          // per-run induced trees of a few test expressions, beside their gold trees

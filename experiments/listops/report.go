@@ -80,8 +80,17 @@ func Summarize(recs []Epoch) []Summary {
 
 // Report reads the results and baselines of dir and writes its summary.csv, table.md and learning curves.
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Epoch](filepath.Join(dir, experiments.ResultsFile))
+	recs, err := experiments.ReadResults[Config, Epoch]("listops", dir)
 	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error {
+		rows := results.PairedOf(recs, "reinmax", func(e Epoch) bool { return e.Final() && e.Test != nil },
+			func(e Epoch) string { return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) },
+			func(e Epoch) string { return e.Estimator }, func(e Epoch) int64 { return e.Seed },
+			func(e Epoch) float64 { return 100 * e.Test.Acc })
+		return results.WritePaired(w, "ReinMax (A) against each estimator (B), test accuracy (%, higher is better) after the last epoch, on the same seeds; verdict at level 0.05.", rows, false)
+	}); err != nil {
 		return err
 	}
 	base, err := readBaselines(filepath.Join(dir, BaselinesFile))

@@ -219,7 +219,7 @@ func WriteCost(path string, steps int, costs []Cost) error {
 
 // Report reads the results file of dir and writes its summary and curves (see WriteReport).
 func Report(dir string) error {
-	recs, err := results.ReadJSONL[Record](filepath.Join(dir, experiments.ResultsFile))
+	recs, err := experiments.ReadResults[Config, Record]("poly", dir)
 	if err != nil {
 		return err
 	}
