@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; listops is the experiment
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/data/omniglot"
 	"github.com/f60e9205/reinmax/data/store"
@@ -26,7 +26,7 @@ func init() {
 
 // dataSets returns every data set, in the order `reinmax data list` shows them.
 func dataSets() []store.Dataset {
-	return []store.Dataset{mnist.Dataset(mnist.MNIST), mnist.Dataset(mnist.Fashion), omniglot.Dataset(), listops.Dataset()}
+	return []store.Dataset{mnist.Dataset(mnist.MNIST), mnist.Dataset(mnist.Fashion), omniglot.Dataset(), listopsdata.Dataset()}
 }
 
 // dataSetAliases are other names accepted for a data set, as the experiments' flags spell them.

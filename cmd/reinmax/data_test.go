@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/f60e9205/reinmax/data/images"
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; listops is the experiment
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/data/omniglot"
 	"github.com/f60e9205/reinmax/data/store"
@@ -200,12 +200,12 @@ func loadDigests(t *testing.T) string {
 		t.Fatal(err)
 	}
 	out = append(out, digest(train), digest(test))
-	ex, err := listops.OfficialTest()
+	ex, err := listopsdata.OfficialTest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := listops.Write(&b, ex); err != nil {
+	if err := listopsdata.Write(&b, ex); err != nil {
 		t.Fatal(err)
 	}
 	out = append(out, fmt.Sprintf("%x", sha256.Sum256(b.Bytes()))[:16])

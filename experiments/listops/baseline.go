@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 // Baselines are simple references for the scale of the tree model's numbers, fitted on one training set.
@@ -45,8 +45,8 @@ func FitBaselines(data Data, trainSize int) (Baselines, error) {
 			b.MajorityLabel = k
 		}
 	}
-	b.MajorityValidAcc = accuracy(data.Valid, func(listops.Example) int { return b.MajorityLabel })
-	b.MajorityTestAcc = accuracy(data.Test, func(listops.Example) int { return b.MajorityLabel })
+	b.MajorityValidAcc = accuracy(data.Valid, func(listopsdata.Example) int { return b.MajorityLabel })
+	b.MajorityTestAcc = accuracy(data.Test, func(listopsdata.Example) int { return b.MajorityLabel })
 
 	bag, err := fitBag(train)
 	if err != nil {
@@ -73,7 +73,7 @@ func FitBaselines(data Data, trainSize int) (Baselines, error) {
 	return b, nil
 }
 
-func accuracy(ex []listops.Example, predict func(listops.Example) int) float64 {
+func accuracy(ex []listopsdata.Example, predict func(listopsdata.Example) int) float64 {
 	if len(ex) == 0 {
 		return math.NaN()
 	}
@@ -87,7 +87,7 @@ func accuracy(ex []listops.Example, predict func(listops.Example) int) float64 {
 }
 
 // bagFeatures is the number of inputs of the bag-of-tokens model: the counts of the tokens 1..VocabSize−1.
-const bagFeatures = listops.VocabSize - 1
+const bagFeatures = listopsdata.VocabSize - 1
 
 // bagModel is a multinomial logistic regression on standardised token counts: logits_k = b_k + Σ_j W_kj x_j.
 type bagModel struct {
@@ -95,7 +95,7 @@ type bagModel struct {
 	w         []float64 // Classes rows of bagFeatures weights followed by a bias
 }
 
-func (m bagModel) features(e listops.Example) [bagFeatures]float64 {
+func (m bagModel) features(e listopsdata.Example) [bagFeatures]float64 {
 	var x [bagFeatures]float64
 	for _, t := range e.Tokens {
 		x[t-1]++
@@ -114,7 +114,7 @@ func (m bagModel) logits(dst *[Classes]float64, w []float64, x *[bagFeatures]flo
 	}
 }
 
-func (m bagModel) predict(e listops.Example) int {
+func (m bagModel) predict(e listopsdata.Example) int {
 	x := m.features(e)
 	var z [Classes]float64
 	m.logits(&z, m.w, &x)
@@ -122,7 +122,7 @@ func (m bagModel) predict(e listops.Example) int {
 }
 
 // fitBag fits the bag-of-tokens model by minimising the mean cross-entropy plus bagL2/2·‖W‖² with L-BFGS.
-func fitBag(train []listops.Example) (bagModel, error) {
+func fitBag(train []listopsdata.Example) (bagModel, error) {
 	var m bagModel
 	for j := range m.std {
 		m.std[j] = 1

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 	"github.com/f60e9205/reinmax/optim"
 )
 
@@ -12,7 +12,7 @@ import (
 // one padded width, for two hidden sizes: the cost of a step grows with the width squared (every merge step
 // composes all adjacent pairs) and with the hidden size.
 func BenchmarkTrainStep(b *testing.B) {
-	ex, err := listops.Generator{}.Generate(20000, 1)
+	ex, err := listopsdata.Generator{}.Generate(20000, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

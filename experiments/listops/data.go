@@ -8,14 +8,14 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 // Data holds the expressions a run trains, validates and tests on.
 type Data struct {
-	Train []listops.Example // generated; a run uses the first Config.TrainSize
-	Valid []listops.Example // generated, disjoint from Train and Test
-	Test  []listops.Example // the official test split, sequences under listops.MaxTokens tokens only
+	Train []listopsdata.Example // generated; a run uses the first Config.TrainSize
+	Valid []listopsdata.Example // generated, disjoint from Train and Test
+	Test  []listopsdata.Example // the official test split, sequences under listopsdata.MaxTokens tokens only
 	// TestRows is the number of rows of the official split before the length filter.
 	TestRows int
 }
@@ -27,7 +27,7 @@ type DataSpec struct {
 	Seed      uint64 // the generator's seed
 }
 
-// LoadData reads the official test split (checksummed) and keeps its sequences under listops.MaxTokens tokens, as
+// LoadData reads the official test split (checksummed) and keeps its sequences under listopsdata.MaxTokens tokens, as
 // the reference does, then generates ValidSize+TrainSize unique expressions with the reference grammar, excluding
 // every test expression: the first ValidSize are the validation set and the rest the training set. The validation
 // set therefore does not depend on TrainSize, and the training set of a smaller TrainSize is a prefix of a larger
@@ -36,12 +36,12 @@ func LoadData(spec DataSpec) (Data, error) {
 	if spec.TrainSize < 1 || spec.ValidSize < 1 {
 		return Data{}, fmt.Errorf("listops: data: train size %d, validation size %d, want >= 1", spec.TrainSize, spec.ValidSize)
 	}
-	all, err := listops.LoadTest("")
+	all, err := listopsdata.LoadTest("")
 	if err != nil {
 		return Data{}, err
 	}
-	test := listops.ShorterThan(all, listops.MaxTokens)
-	gen := listops.Generator{Exclude: listops.Keys(all)}
+	test := listopsdata.ShorterThan(all, listopsdata.MaxTokens)
+	gen := listopsdata.Generator{Exclude: listopsdata.Keys(all)}
 	ex, err := gen.Generate(spec.ValidSize+spec.TrainSize, spec.Seed)
 	if err != nil {
 		return Data{}, err
@@ -54,8 +54,8 @@ func LoadData(spec DataSpec) (Data, error) {
 // stays at most ⌈(MaxTokens−1)/bucketStep⌉ = 13.
 const bucketStep = 8
 
-// maxWidth is the longest sequence of the reference's data (fewer than listops.MaxTokens tokens).
-const maxWidth = listops.MaxTokens - 1
+// maxWidth is the longest sequence of the reference's data (fewer than listopsdata.MaxTokens tokens).
+const maxWidth = listopsdata.MaxTokens - 1
 
 // width returns the padded width of a sequence of n tokens: n rounded up to a multiple of bucketStep, but never
 // beyond maxWidth for a sequence that fits in it. It is at least 2 (the model needs one merge).
@@ -78,7 +78,7 @@ type batch struct {
 // the width of its widest example. Every batch is then full but the last, the narrowest: the rows that would pad
 // the partial batch of a width (computed at that width all the same) hold the next narrower examples instead. The
 // batches are listed in a random order drawn from rng (nil: widest first).
-func batches(ex []listops.Example, order []int, size int, rng *rand.Rand) []batch {
+func batches(ex []listopsdata.Example, order []int, size int, rng *rand.Rand) []batch {
 	sorted := slices.Clone(order)
 	slices.SortStableFunc(sorted, func(i, j int) int {
 		return cmp.Compare(width(len(ex[j].Tokens)), width(len(ex[i].Tokens)))
@@ -97,8 +97,8 @@ func batches(ex []listops.Example, order []int, size int, rng *rand.Rand) []batc
 // tensors returns the inputs of a step for batch b padded to size rows: token ids (size, width) int32, lengths
 // (size) int32, labels (size) int32 and weights (size) float32, 1 for the examples of b and 0 for the rows that fill
 // a partial batch (copies of its first example).
-func (b batch) tensors(ex []listops.Example, size int) []any {
-	rows := make([]listops.Example, size)
+func (b batch) tensors(ex []listopsdata.Example, size int) []any {
+	rows := make([]listopsdata.Example, size)
 	weights := make([]float32, size)
 	labels := make([]int32, size)
 	for r := range size {
@@ -109,7 +109,7 @@ func (b batch) tensors(ex []listops.Example, size int) []any {
 		rows[r] = ex[i]
 		labels[r] = int32(ex[i].Label)
 	}
-	ids, lengths := listops.PadIDs(rows, b.width)
+	ids, lengths := listopsdata.PadIDs(rows, b.width)
 	return []any{
 		tensors.FromFlatDataAndDimensions(ids, size, b.width),
 		tensors.FromFlatDataAndDimensions(lengths, size),

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 func TestLoadData(t *testing.T) {
@@ -13,17 +13,17 @@ func TestLoadData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 8,925 of the 10,000 official test rows have fewer than 100 tokens (counted with listops.ShorterThan).
+	// 8,925 of the 10,000 official test rows have fewer than 100 tokens (counted with listopsdata.ShorterThan).
 	if len(d.Train) != 50 || len(d.Valid) != 20 || len(d.Test) != 8925 || d.TestRows != 10000 {
 		t.Fatalf("sizes train %d valid %d test %d of %d, want 50, 20, 8925 of 10000", len(d.Train), len(d.Valid), len(d.Test), d.TestRows)
 	}
-	test := listops.Keys(d.Test)
-	for _, e := range append(append([]listops.Example(nil), d.Train...), d.Valid...) {
+	test := listopsdata.Keys(d.Test)
+	for _, e := range append(append([]listopsdata.Example(nil), d.Train...), d.Valid...) {
 		if test[e.Expr.String()] {
 			t.Errorf("generated expression %s is in the test split", e.Expr)
 		}
 	}
-	valid := listops.Keys(d.Valid)
+	valid := listopsdata.Keys(d.Valid)
 	for _, e := range d.Train {
 		if valid[e.Expr.String()] {
 			t.Errorf("training expression %s is in the validation set", e.Expr)
@@ -33,7 +33,7 @@ func TestLoadData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := func(e listops.Example) string { return e.Expr.String() }
+	key := func(e listopsdata.Example) string { return e.Expr.String() }
 	if !slices.Equal(mapKeys(small.Valid, key), mapKeys(d.Valid, key)) || !slices.Equal(mapKeys(small.Train, key), mapKeys(d.Train[:30], key)) {
 		t.Error("a smaller training set must keep the validation set and be a prefix of the larger one")
 	}
@@ -42,7 +42,7 @@ func TestLoadData(t *testing.T) {
 	}
 }
 
-func mapKeys(ex []listops.Example, key func(listops.Example) string) []string {
+func mapKeys(ex []listopsdata.Example, key func(listopsdata.Example) string) []string {
 	out := make([]string, len(ex))
 	for i, e := range ex {
 		out[i] = key(e)
@@ -111,7 +111,7 @@ func TestSpanAgreement(t *testing.T) {
 		{[]int{0, 0, 0, 0, 0, 0, 0}, 0.5},
 		{[]int{6, 5, 4, 3, 2, 1, 0}, 0},
 	} {
-		tree, err := listops.MergeTree(e.Tokens, tc.merges)
+		tree, err := listopsdata.MergeTree(e.Tokens, tc.merges)
 		if err != nil {
 			t.Fatal(err)
 		}

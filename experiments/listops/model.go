@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 // Classes is the number of labels: the values 0..9 of an expression.
@@ -58,9 +58,9 @@ func loadWeights(scope *model.Scope, g *Graph) weights {
 	}
 }
 
-// forward returns the class logits (B, Classes) for token ids (B, L) int32 padded with listops.Pad and the
+// forward returns the class logits (B, Classes) for token ids (B, L) int32 padded with listopsdata.Pad and the
 // lengths (B) int32 of the sequences (each in 1..L), and the merge chosen at every step: merges (B, L−1) int32,
-// position merges[b, t] of the sequence of trees at step t, as listops.MergeTree reads them (steps after a
+// position merges[b, t] of the sequence of trees at step t, as listopsdata.MergeTree reads them (steps after a
 // sequence is reduced hold 0). With train set, merges are sampled by the estimator and dropout is applied; without,
 // merges are greedy and there is no dropout.
 func (m treeLSTM) forward(scope *model.Scope, ids, lengths *Node, train bool) (logits, merges *Node) {
@@ -76,7 +76,7 @@ func (m treeLSTM) encode(scope *model.Scope, w weights, ids, lengths *Node, trai
 	if l < 2 {
 		panic(fmt.Sprintf("listops: batch width %d: want at least 2 tokens", l))
 	}
-	x := DotGeneral(OneHot(ids, listops.VocabSize, dtypes.Float32), []int{2}, nil, w.embed, []int{0}, nil)
+	x := DotGeneral(OneHot(ids, listopsdata.VocabSize, dtypes.Float32), []int{2}, nil, w.embed, []int{0}, nil)
 	x = m.dropout(scope, x, train)
 	h, c := leafLSTM(w, x)
 

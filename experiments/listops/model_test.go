@@ -14,7 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 	"github.com/f60e9205/reinmax/experiments"
 )
 
@@ -101,21 +101,21 @@ func TestMerge(t *testing.T) {
 }
 
 // parseExamples returns examples of the given expressions.
-func parseExamples(t *testing.T, exprs ...string) []listops.Example {
+func parseExamples(t *testing.T, exprs ...string) []listopsdata.Example {
 	t.Helper()
-	var out []listops.Example
+	var out []listopsdata.Example
 	for _, s := range exprs {
-		n, err := listops.Parse(s)
+		n, err := listopsdata.Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, listops.NewExample(n))
+		out = append(out, listopsdata.NewExample(n))
 	}
 	return out
 }
 
 // forwardFn runs the model's encoder on a padded batch and returns the root states and the merges.
-func forwardFn(t *testing.T, est string, hidden int, train bool, ex []listops.Example, width int) (roots []float32, merges []int32) {
+func forwardFn(t *testing.T, est string, hidden int, train bool, ex []listopsdata.Example, width int) (roots []float32, merges []int32) {
 	t.Helper()
 	cfg, err := DefaultConfig(est)
 	if err != nil {
@@ -134,7 +134,7 @@ func forwardFn(t *testing.T, est string, hidden int, train bool, ex []listops.Ex
 	if err := initParams(store, hidden, 5); err != nil {
 		t.Fatal(err)
 	}
-	ids, lengths := listops.PadIDs(ex, width)
+	ids, lengths := listopsdata.PadIDs(ex, width)
 	out, err := model.ExecOnceN(testBackend(t), store, func(scope *model.Scope, ids, lengths *Node) []*Node {
 		root, mg := m.encode(scope, loadWeights(scope, ids.Graph()), ids, lengths, train)
 		return []*Node{root, mg}
@@ -175,7 +175,7 @@ func TestMergeStepsAndMasking(t *testing.T) {
 					t.Errorf("%s: expression %d: step %d after the root holds %d, want 0", tc.est, i, t2, row[t2])
 				}
 			}
-			tree, err := listops.MergeTree(e.Tokens, pos)
+			tree, err := listopsdata.MergeTree(e.Tokens, pos)
 			if err != nil {
 				t.Errorf("%s: expression %d: %v", tc.est, i, err)
 				continue
@@ -213,7 +213,7 @@ func TestMaskedScores(t *testing.T) {
 }
 
 // queryGradient returns ∂loss/∂q of the training graph (sampled merges) on a fixed batch, for an estimator.
-func queryGradient(t *testing.T, est string, ex []listops.Example, width int) []float32 {
+func queryGradient(t *testing.T, est string, ex []listopsdata.Example, width int) []float32 {
 	t.Helper()
 	cfg, err := DefaultConfig(est)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 // Paths of the model's variables in the store.
@@ -66,7 +66,7 @@ func initParams(store *model.Store, hidden int, seed int64) error {
 		data []float32
 		dims []int
 	}{
-		{varEmbed, normal(listops.VocabSize*h, 0.01), []int{listops.VocabSize, h}},
+		{varEmbed, normal(listopsdata.VocabSize*h, 0.01), []int{listopsdata.VocabSize, h}},
 		{varLeafWih, normal(h*4*h, math.Sqrt(2/float64(h))), []int{h, 4 * h}},
 		{varLeafWhh, orthogonalRows(rng, h, 4*h), []int{h, 4 * h}},
 		{varLeafBias, leafBias, []int{4 * h}},

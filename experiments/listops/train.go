@@ -15,7 +15,7 @@ import (
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/checkpoint"
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/optim"
 )
@@ -326,14 +326,14 @@ func newEvaluator(backend compute.Backend, store *model.Store, m treeLSTM) (eval
 
 // parse is the model's greedy reading of one expression.
 type parse struct {
-	merges []int // n−1 merge positions for n tokens, as listops.MergeTree reads them
+	merges []int // n−1 merge positions for n tokens, as listopsdata.MergeTree reads them
 	pred   int   // predicted value
 }
 
 // run evaluates the model on ex. With trees set it also returns the parse of every expression and measures
 // Eval.TreeF1; without, the parses are nil and TreeF1 is 0. After every batch it calls progress, unless nil, with
 // the fraction of the expressions done.
-func (e evaluator) run(ex []listops.Example, trees bool, progress func(float64)) (Eval, []parse, error) {
+func (e evaluator) run(ex []listopsdata.Example, trees bool, progress func(float64)) (Eval, []parse, error) {
 	order := make([]int, len(ex))
 	for i := range order {
 		order[i] = i
@@ -386,14 +386,14 @@ func (e evaluator) run(ex []listops.Example, trees bool, progress func(float64))
 }
 
 // treeF1 is Eval.TreeF1 of the merges of every expression.
-func treeF1(ex []listops.Example, parses []parse) (float64, error) {
+func treeF1(ex []listopsdata.Example, parses []parse) (float64, error) {
 	var sum float64
 	n := 0
 	for i, e := range ex {
 		if len(e.Tokens) < 3 {
 			continue
 		}
-		induced, err := listops.MergeTree(e.Tokens, parses[i].merges)
+		induced, err := listopsdata.MergeTree(e.Tokens, parses[i].merges)
 		if err != nil {
 			return 0, fmt.Errorf("listops: expression %d: %w", i, err)
 		}
@@ -407,7 +407,7 @@ func treeF1(ex []listops.Example, parses []parse) (float64, error) {
 }
 
 // spanAgreement is the fraction of gold's inner spans, the root's excluded, that induced also has.
-func spanAgreement(gold, induced *listops.Tree) float64 {
+func spanAgreement(gold, induced *listopsdata.Tree) float64 {
 	have := map[[2]int]bool{}
 	for _, s := range induced.Spans() {
 		have[s] = true

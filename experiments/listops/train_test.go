@@ -15,7 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/f60e9205/reinmax"
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/results"
 )
@@ -24,7 +24,7 @@ import (
 // function): 64 to train on, 32 to validate and 32 standing in for the test split.
 func tinyData(t *testing.T) Data {
 	t.Helper()
-	ex, err := listops.Generator{MaxArgs: 3, MaxTokens: 9}.Generate(128, 7)
+	ex, err := listopsdata.Generator{MaxArgs: 3, MaxTokens: 9}.Generate(128, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestWidthsAndBatches(t *testing.T) {
 			t.Errorf("width(%d) = %d, want %d", tc.n, got, tc.want)
 		}
 	}
-	ex, err := listops.Generator{}.Generate(300, 3)
+	ex, err := listopsdata.Generator{}.Generate(300, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +333,7 @@ func TestClipGlobalNorm(t *testing.T) {
 // TestEvaluationIgnoresPadding checks that an expression's greedy parse and prediction do not depend on the batch
 // it is evaluated in: alone (padded to its own width) or in a batch padded to a wider example's width.
 func TestEvaluationIgnoresPadding(t *testing.T) {
-	ex, err := listops.Generator{MaxTokens: 40}.Generate(40, 11)
+	ex, err := listopsdata.Generator{MaxTokens: 40}.Generate(40, 11)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/f60e9205/reinmax/data/listops"
+	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 )
 
 // Tree renderings: how many test expressions, and their length range (short enough to read).
@@ -18,7 +18,7 @@ const (
 )
 
 // pickTrees returns the indices of the first treeCount expressions of ex with treeMinLen to treeMaxLen tokens.
-func pickTrees(ex []listops.Example) []int {
+func pickTrees(ex []listopsdata.Example) []int {
 	var out []int
 	for i, e := range ex {
 		if n := len(e.Tokens); n >= treeMinLen && n <= treeMaxLen {
@@ -32,13 +32,13 @@ func pickTrees(ex []listops.Example) []int {
 }
 
 // writeTrees writes RenderTrees of the final record's run for a few test expressions to path, atomically.
-func writeTrees(path string, rec Epoch, test []listops.Example, parses []parse) error {
+func writeTrees(path string, rec Epoch, test []listopsdata.Example, parses []parse) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s: test accuracy %.2f%%, tree F1 %.3f (greedy parsing, %d epochs)\n\n",
 			rec.Label(), 100*rec.Test.Acc, rec.Test.TreeF1, rec.Epochs)
 		for k, i := range pickTrees(test) {
 			e := test[i]
-			induced, err := listops.MergeTree(e.Tokens, parses[i].merges)
+			induced, err := listopsdata.MergeTree(e.Tokens, parses[i].merges)
 			if err != nil {
 				return err
 			}
@@ -52,9 +52,9 @@ func writeTrees(path string, rec Epoch, test []listops.Example, parses []parse) 
 }
 
 // RenderTrees draws the gold tree of an expression beside a tree induced by a model, one node per line
-// (listops.Tree.Indent), under a header with the expression, its value, the model's prediction and the number of
+// (listopsdata.Tree.Indent), under a header with the expression, its value, the model's prediction and the number of
 // the gold tree's non-trivial spans the induced tree shares.
-func RenderTrees(e listops.Example, induced *listops.Tree, pred int) string {
+func RenderTrees(e listopsdata.Example, induced *listopsdata.Tree, pred int) string {
 	gold := e.Expr.Tree()
 	var b strings.Builder
 	total := len(gold.Spans()) - 1
