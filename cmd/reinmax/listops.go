@@ -36,8 +36,8 @@ from the estimator (greedy choice at evaluation). Training and validation expres
 reference grammar, excluding every expression of the official test split; the test accuracy is measured on
 the official split (sequences under 100 tokens) after the last epoch.
 
-The default is sized for a 2-core machine (8-9 minutes per run, GR-MCK 14, about 50 minutes for the five
-estimators): hidden size 32, 10,000 training expressions, 3 epochs, batch 64, Adam with learning rate 1e-2
+The default is sized for a 2-core machine (about 50 minutes for the five estimators; docs/listops has the
+times): hidden size 32, 10,000 training expressions, 3 epochs, batch 64, Adam with learning rate 1e-2
 (RAdam's warm-up takes most of a run this short), gradient-norm clipping at 5, no dropout, the five estimators
 of the paper's table, seed 0.
 --hidden and --train-size take lists (e.g. --hidden 32,64) to measure how the accuracy moves with them.

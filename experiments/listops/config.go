@@ -74,13 +74,11 @@ func PaperConfig(estimator string) (Config, error) {
 	}
 }
 
-// DefaultConfig returns the settings sized for a 2-core machine (8–9 minutes per run, GR-MCK 14): the
+// DefaultConfig returns the settings sized for a 2-core machine (minutes per run; docs/listops has the times): the
 // paper's model with hidden size 32, no dropout, batch 64, 10,000 training expressions, 3 epochs, and Adam with
 // learning rate 1e-2 instead of the paper's RAdam. Over a run of 471 updates RAdam's variance rectification
-// r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)) rises from 0.03 to 0.46 (0.31 on average; 0.99 over the
-// paper's 112,000 updates), which cuts the learning rate by a factor of three: ReinMax reached 25.2 % test
-// accuracy with RAdam 5e-3 and 48.7 % with Adam 1e-2 (docs/listops has these measurements and how accuracy moves
-// with hidden size and training data).
+// r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)) averages 0.31 (0.99 over the paper's 112,000 updates): it
+// trains a run this short at a third of its rate (docs/listops has the measurements).
 func DefaultConfig(estimator string) (Config, error) {
 	c := Config{
 		Estimator: estimator, Tau: tauFor(estimator), Hidden: 32, Dropout: 0, Optimizer: "adam", LR: 1e-2, ClipNorm: 5,

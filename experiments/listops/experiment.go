@@ -34,8 +34,7 @@ func PaperSweep() Sweep {
 	return Sweep{Estimators: PaperEstimators, Seeds: []int64{0, 1, 2, 3, 4}, Paper: true}
 }
 
-// DefaultSweep is DefaultConfig for the paper's five estimators with seed 0 (8-9 minutes a run on two cores,
-// GR-MCK 14).
+// DefaultSweep is DefaultConfig for the paper's five estimators with seed 0.
 func DefaultSweep() Sweep {
 	return Sweep{Estimators: PaperEstimators, Seeds: []int64{0}}
 }
