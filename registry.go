@@ -162,6 +162,11 @@ var registry = []Spec{
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RODEO{K: p.K}) },
 	},
 	{
+		Name: "indecater", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
+		Summary:          "IndeCateR: per variable, the sum over its C outcomes with the others sampled; K·L·C evaluations; binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(IndeCateR{K: p.K}) },
+	},
+	{
 		Name: "exact", Family: ScoreFunctionFamily, Categorical: true,
 		Summary:          "exact: value and gradient by enumerating all 2^L or C^L outcomes (at most 65536); binary and categorical",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return Exact{}, nil },
