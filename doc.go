@@ -33,10 +33,16 @@
 // −Inf are never sampled and receive a zero, finite gradient. Randomness comes from a Source of uniforms on the open interval (0, 1): NewStateSource
 // for an explicit RNG state, ScopeSource for a model.Scope's.
 //
+// # Binary variables
+//
+// ST, STGS, ReinMax, ReinMaxAlpha and the decoupled estimators also implement Binary, their Bernoulli form: one logit
+// α per variable (shape (..., L), as a sigmoid layer gives), b ~ Bernoulli(σ(α)), the estimator of logits (α, 0) in
+// scalar, element-wise form. NewBinary returns it by name.
+//
 // # Registry
 //
-// Estimators, Lookup and NewStraightThrough give every estimator by name with its parameters (τ, K), for
-// command-line tools and sweeps.
+// Estimators, Lookup, NewStraightThrough, NewBinary and NewScoreFunction give every estimator by name with its
+// parameters (Params: τ, K, α, τ_f), for command-line tools and sweeps.
 //
 // # Reference
 //

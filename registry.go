@@ -49,6 +49,8 @@ type Spec struct {
 	// Categorical says whether a score-function estimator accepts OneHotCategorical latents; all of them accept
 	// Bernoulli ones, and the straight-through family is categorical by construction.
 	Categorical bool
+	// Bernoulli says whether a straight-through estimator has a Bernoulli form (Binary, see NewBinary).
+	Bernoulli bool
 
 	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
 	NewStraightThrough func(Params) (StraightThrough, error)
@@ -58,12 +60,12 @@ type Spec struct {
 
 var registry = []Spec{
 	{
-		Name: "st", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "straight-through: D ~ Cat(π); grad (1/τ)J(softmax(θ/τ))g_D (first order, Euler)",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ST{Tau: p.Tau}) },
 	},
 	{
-		Name: "stgs", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "straight-through Gumbel-Softmax: D = onehot(argmax(θ+G)); grad (1/τ)J(softmax((θ+G)/τ))g_D",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(STGS{Tau: p.Tau}) },
 	},
@@ -88,12 +90,12 @@ var registry = []Spec{
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GRMCK{Tau: p.Tau, K: p.K}) },
 	},
 	{
-		Name: "reinmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "reinmax", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
 	},
 	{
-		Name: "reinmax-alpha", Family: StraightThroughFamily, Params: []string{"tau", "alpha"}, Tau: 1, Alpha: 1,
+		Name: "reinmax-alpha", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "alpha"}, Tau: 1, Alpha: 1,
 		Summary:            "ReinMax with mixing weight alpha: D ~ Cat(π); grad J(P)g_D + β(D-P)<D-P,g_D> - βJ(π)g_D, P = softmax(θ/τ), β = 1/(2α); alpha=1 is reinmax; alpha >= 0.5, tau >= 1",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxAlpha{Tau: p.Tau, Alpha: p.Alpha}) },
 	},
@@ -108,14 +110,14 @@ var registry = []Spec{
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxCV{Tau: p.Tau, K: p.K}) },
 	},
 	{
-		Name: "decoupled-st", Family: StraightThroughFamily, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
+		Name: "decoupled-st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
 		Summary: "decoupled straight-through: D ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax(θ/τ))g_D; tau-forward=1 is st",
 		NewStraightThrough: func(p Params) (StraightThrough, error) {
 			return validated(DecoupledST{Tau: p.Tau, TauForward: p.TauForward})
 		},
 	},
 	{
-		Name: "decoupled-stgs", Family: StraightThroughFamily, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
+		Name: "decoupled-stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
 		Summary: "decoupled STGS: D = onehot(argmax(θ+τ_f G)) ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax((θ+τ_f G)/τ))g_D; tau-forward=1 is stgs",
 		NewStraightThrough: func(p Params) (StraightThrough, error) {
 			return validated(DecoupledSTGS{Tau: p.Tau, TauForward: p.TauForward})
@@ -223,6 +225,27 @@ func NewStraightThrough(name string, p Params) (StraightThrough, error) {
 		return nil, err
 	}
 	return s.NewStraightThrough(p)
+}
+
+// NewBinary returns the Bernoulli form of the straight-through estimator registered under name with parameters p
+// (see Binary), or an error naming the parameter that is out of range, or saying that the estimator has no Bernoulli
+// form and listing those that have one.
+func NewBinary(name string, p Params) (Binary, error) {
+	e, err := NewStraightThrough(name, p)
+	if err != nil {
+		return nil, err
+	}
+	b, ok := e.(Binary)
+	if !ok {
+		var have []string
+		for _, s := range registry {
+			if s.Bernoulli {
+				have = append(have, s.Name)
+			}
+		}
+		return nil, fmt.Errorf("reinmax: %s has no Bernoulli form (estimators with one: %s)", name, strings.Join(have, ", "))
+	}
+	return b, nil
 }
 
 // NewScoreFunction returns the score-function-family estimator registered under name with parameters p, or an error
