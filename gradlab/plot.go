@@ -195,6 +195,17 @@ func WriteOrderPlot(base, title string, exact []Order, mc []*MCOrder) error {
 	return writePlots(base, title, [][]*plot.Plot{{p}}, 20*vg.Centimeter, 14*vg.Centimeter)
 }
 
+// drawTitle writes title (when not empty) at the top of dc and returns the canvas below it.
+func drawTitle(dc draw.Canvas, title string) draw.Canvas {
+	if title != "" {
+		sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 12), Handler: plot.DefaultTextHandler,
+			XAlign: draw.XCenter, YAlign: draw.YTop}
+		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
+		dc.Max.Y -= vg.Points(22)
+	}
+	return dc
+}
+
 // fmtH writes h as 2^k when it is a power of two up to rounding, for example 2⁻¹⁰ as "2^-10".
 func fmtH(h float64) string {
 	if k := math.Round(math.Log2(h)); math.Abs(h-math.Exp2(k)) <= 1e-9*h {
@@ -285,18 +296,23 @@ func cmpFloat(a, b float64) int {
 // writePlots draws the grid of plots, under an optional title, on one page of size w×h, and writes it as
 // base+".png" and base+".svg".
 func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error {
+	return writeCanvas(base, w, h, func(dc draw.Canvas) { drawGrid(dc, title, plots) })
+}
+
+// writeCanvas draws a page of size w×h with paint and writes it as base+".png" and base+".svg".
+func writeCanvas(base string, w, h vg.Length, paint func(dc draw.Canvas)) error {
 	for _, format := range []string{"png", "svg"} {
 		var buf bytes.Buffer
 		switch format {
 		case "png":
 			c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(144))
-			drawGrid(draw.New(c), title, plots)
+			paint(draw.New(c))
 			if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 				return fmt.Errorf("gradlab: rendering %s.png: %w", base, err)
 			}
 		case "svg":
 			c := vgsvg.New(w, h)
-			drawGrid(draw.New(c), title, plots)
+			paint(draw.New(c))
 			if _, err := c.WriteTo(&buf); err != nil {
 				return fmt.Errorf("gradlab: rendering %s.svg: %w", base, err)
 			}
@@ -309,12 +325,7 @@ func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error 
 }
 
 func drawGrid(dc draw.Canvas, title string, plots [][]*plot.Plot) {
-	if title != "" {
-		sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 12), Handler: plot.DefaultTextHandler,
-			XAlign: draw.XCenter, YAlign: draw.YTop}
-		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
-		dc.Max.Y -= vg.Points(22)
-	}
+	dc = drawTitle(dc, title)
 	if len(plots) == 1 && len(plots[0]) == 1 {
 		plots[0][0].Draw(dc)
 		return
