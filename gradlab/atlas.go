@@ -10,7 +10,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -227,11 +226,22 @@ func tauRange(rows []*Result) string {
 	return ", τ = " + strings.Join(taus, ", ")
 }
 
-// atlasPalette and atlasShapes give the series of an atlas plot distinct colours, then distinct glyphs.
+// atlasPalette and atlasShapes give the series of an atlas plot distinct colours (Tableau's ten, then ten darker
+// ones), then distinct glyphs.
 var (
-	atlasPalette = append(append([]color.Color(nil), plotutil.DarkColors...), plotutil.SoftColors...)
-	atlasShapes  = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}}
+	atlasPalette = hexColors(0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22,
+		0x17becf, 0x393b79, 0x8c6d31, 0x31a354, 0x843c39, 0x7b4173, 0x3182bd, 0xe6550d, 0x637939, 0x636363, 0xa55194)
+	atlasShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}}
 )
+
+// hexColors returns the colours 0xRRGGBB, opaque.
+func hexColors(rgb ...uint32) []color.Color {
+	cs := make([]color.Color, len(rgb))
+	for i, c := range rgb {
+		cs[i] = color.RGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 255}
+	}
+	return cs
+}
 
 func atlasColor(i int) color.Color { return atlasPalette[i%len(atlasPalette)] }
 
