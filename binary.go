@@ -56,6 +56,12 @@ func checkBinary(name string, latent Latent, logits, bits *Node) {
 	}
 }
 
+// checkForm panics, naming e, unless its parameters are valid and the input of its Bernoulli form is (see checkBinary).
+func checkForm(e validator, latent Latent, logits, bits *Node) {
+	checkBinary(e.Name(), latent, logits, bits)
+	must(e.Validate())
+}
+
 // sigmoidSlope returns σ'(x) = σ(x)·σ(−x), accurate for large |x| (0 at ±Inf).
 func sigmoidSlope(x *Node) *Node { return Mul(Sigmoid(x), Sigmoid(Neg(x))) }
 
@@ -171,8 +177,7 @@ func (e ST) SampleBinary(src Source, latent Latent, logits *Node) (hard, soft *N
 
 // GivenBinary implements Binary.
 func (e ST) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return stBinary(src, logits, bits, e.tau(), 1)
 }
 
@@ -183,8 +188,7 @@ func (e DecoupledST) SampleBinary(src Source, latent Latent, logits *Node) (hard
 
 // GivenBinary implements Binary.
 func (e DecoupledST) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return stBinary(src, logits, bits, orDefault(e.Tau, 1), orDefault(e.TauForward, 1))
 }
 
@@ -195,8 +199,7 @@ func (e STGS) SampleBinary(src Source, latent Latent, logits *Node) (hard, soft 
 
 // GivenBinary implements Binary.
 func (e STGS) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return stgsBinary(src, logits, bits, e.tau(), 1)
 }
 
@@ -207,8 +210,7 @@ func (e DecoupledSTGS) SampleBinary(src Source, latent Latent, logits *Node) (ha
 
 // GivenBinary implements Binary.
 func (e DecoupledSTGS) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return stgsBinary(src, logits, bits, orDefault(e.Tau, 1), orDefault(e.TauForward, 1))
 }
 
@@ -219,8 +221,7 @@ func (e ReinMax) SampleBinary(src Source, latent Latent, logits *Node) (hard, so
 
 // GivenBinary implements Binary.
 func (e ReinMax) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return alphaBinary(src, logits, bits, e.tau(), 1)
 }
 
@@ -231,7 +232,6 @@ func (e ReinMaxAlpha) SampleBinary(src Source, latent Latent, logits *Node) (har
 
 // GivenBinary implements Binary.
 func (e ReinMaxAlpha) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
-	checkBinary(e.Name(), latent, logits, bits)
-	must(e.Validate())
+	checkForm(e, latent, logits, bits)
 	return alphaBinary(src, logits, bits, e.tau(), e.alpha())
 }

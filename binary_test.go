@@ -154,10 +154,7 @@ func TestBinarySampleLaw(t *testing.T) {
 	ests := []StraightThrough{ST{}, STGS{Tau: 0.5}, ReinMax{Tau: 1.3}, ReinMaxAlpha{Alpha: 2},
 		DecoupledST{TauForward: 0.5}, DecoupledSTGS{Tau: 0.5, TauForward: 2.5}}
 	for _, alpha := range []float64{0.7, -1.5} {
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = alpha
-		}
+		x := repeated(alpha, n)
 		outs := run(t, func(g *Graph, in []*Node) []*Node {
 			var res []*Node
 			for i, e := range ests {
@@ -174,6 +171,15 @@ func TestBinarySampleLaw(t *testing.T) {
 			}
 		}
 	}
+}
+
+// repeated returns n copies of v.
+func repeated(v float64, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = v
+	}
+	return x
 }
 
 // tauForward2 returns τ_f of either decoupled estimator, 1 for the others.
@@ -198,10 +204,7 @@ func TestBinaryGumbelLaw(t *testing.T) {
 	const n = 40000
 	const alpha = 0.7
 	ests := []StraightThrough{STGS{Tau: 0.5}, DecoupledSTGS{Tau: 0.8, TauForward: 1.8}}
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = alpha
-	}
+	x := repeated(alpha, n)
 	outs := run(t, func(g *Graph, in []*Node) []*Node {
 		var res []*Node
 		for i, e := range ests {

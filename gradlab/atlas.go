@@ -76,13 +76,7 @@ func Atlas(sum *Summary) string {
 
 // problemOrder returns the problems of res in order of first appearance.
 func problemOrder(res []*Result) []string {
-	var names []string
-	for _, r := range res {
-		if !slices.Contains(names, r.Problem) {
-			names = append(names, r.Problem)
-		}
-	}
-	return names
+	return firstAppearances(res, func(r *Result) string { return r.Problem })
 }
 
 // WriteAtlasPlot writes base+".png" and base+".svg", each file atomically: for the results of one problem, the
@@ -107,13 +101,7 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 		sdMax = max(sdMax, r.RelStd*math.Sqrt(float64(max(r.Evals, 1))))
 	}
 	exact := func(r *Result) bool { return !(r.RelStd*math.Sqrt(float64(max(r.Evals, 1))) > 1e-9*sdMax) }
-	var series []string
-	for _, r := range res {
-		if l := seriesLabel(r); !slices.Contains(series, l) {
-			series = append(series, l)
-		}
-	}
-	for i, label := range series {
+	for i, label := range firstAppearances(res, seriesLabel) {
 		var rows []*Result
 		for _, r := range res {
 			if seriesLabel(r) == label {
@@ -169,30 +157,12 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 			p.Add(l)
 			thumbs = append(thumbs, l)
 		}
-		if len(pts) > 0 {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = glyph
-			eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
-			if err != nil {
-				return err
-			}
-			eb.LineStyle.Color = col
-			p.Add(sc, eb)
-			thumbs = append(thumbs, sc)
+		thumb, err := addBiasPoints(p, pts, bars, ups, glyph)
+		if err != nil {
+			return err
 		}
-		if len(ups) > 0 {
-			sc, err := plotter.NewScatter(ups)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
-			p.Add(sc)
-			if len(pts) == 0 {
-				thumbs = append(thumbs, sc)
-			}
+		if thumb != nil {
+			thumbs = append(thumbs, thumb)
 		}
 		if len(thumbs) > 0 {
 			legend.Add(label+tauRange(rows), thumbs...)

@@ -162,31 +162,9 @@ func WriteOrderPlot(base, title string, exact []Order, mc []*MCOrder) error {
 		if o.Fitted {
 			label += fmt.Sprintf(": slope %.2f", o.Slope)
 		}
-		var thumb plot.Thumbnailer
-		if len(pts) > 0 {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-			eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
-			if err != nil {
-				return err
-			}
-			eb.LineStyle.Color = col
-			p.Add(sc, eb)
-			thumb = sc
-		}
-		if len(ups) > 0 {
-			sc, err := plotter.NewScatter(ups)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
-			p.Add(sc)
-			if thumb == nil {
-				thumb = sc
-			}
+		thumb, err := addBiasPoints(p, pts, bars, ups, draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}})
+		if err != nil {
+			return err
 		}
 		if thumb != nil {
 			p.Legend.Add(label, thumb)
@@ -204,6 +182,39 @@ func drawTitle(dc draw.Canvas, title string) draw.Canvas {
 		dc.Max.Y -= vg.Points(22)
 	}
 	return dc
+}
+
+// addBiasPoints adds to p the points pts with their error bars, drawn with glyph, and the upper bounds ups, drawn as
+// downward triangles of the same colour; it returns the thumbnail for a legend (the points', else the bounds'), nil
+// when there is nothing to draw.
+func addBiasPoints(p *plot.Plot, pts plotter.XYs, bars plotter.YErrors, ups plotter.XYs, glyph draw.GlyphStyle) (plot.Thumbnailer, error) {
+	var thumb plot.Thumbnailer
+	if len(pts) > 0 {
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = glyph
+		eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
+		if err != nil {
+			return nil, err
+		}
+		eb.LineStyle.Color = glyph.Color
+		p.Add(sc, eb)
+		thumb = sc
+	}
+	if len(ups) > 0 {
+		sc, err := plotter.NewScatter(ups)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: glyph.Color, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
+		p.Add(sc)
+		if thumb == nil {
+			thumb = sc
+		}
+	}
+	return thumb, nil
 }
 
 // fmtH writes h as 2^k when it is a power of two up to rounding, for example 2⁻¹⁰ as "2^-10".
@@ -260,10 +271,15 @@ func estimatorColor(name string) color.Color {
 
 // estimatorOrder returns the estimators of res in order of first appearance.
 func estimatorOrder(res []*Result) []string {
+	return firstAppearances(res, func(r *Result) string { return r.Estimator })
+}
+
+// firstAppearances returns the distinct values of key over res, in order of first appearance.
+func firstAppearances(res []*Result, key func(*Result) string) []string {
 	var names []string
 	for _, r := range res {
-		if !slices.Contains(names, r.Estimator) {
-			names = append(names, r.Estimator)
+		if k := key(r); !slices.Contains(names, k) {
+			names = append(names, k)
 		}
 	}
 	return names
