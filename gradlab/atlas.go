@@ -84,16 +84,75 @@ func problemOrder(res []*Result) []string {
 // √(tr Cov[g]·evals)/‖g*‖, on log scales, one series per estimator and parameters other than τ, its points (one
 // per τ, labelled with τ) joined in order of τ. At equal budgets of loss evaluations, the mean squared error of an estimator is
 // bias² + x²/B in these coordinates: lower and further left is better. A measurement whose interval of the bias
-// contains 0 is drawn as a downward triangle at the upper end of its interval.
+// contains 0 is drawn as a downward triangle at the upper end of its interval. When score-function estimators are
+// among the results, a second panel enlarges the straight-through family's points.
 func WriteAtlasPlot(base, problem string, res []*Result) error {
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	all, err := atlasPanel(res, &legend)
+	if err != nil {
+		return err
+	}
+	// With score-function estimators beside them, the straight-through family is a cluster: a second panel enlarges it.
+	var zoom *plot.Plot
+	if lo, hi, ok := straightThroughRange(res); ok {
+		if zoom, err = atlasPanel(res, nil); err != nil {
+			return err
+		}
+		all.Title.Text, zoom.Title.Text = "all estimators", "the straight-through family, enlarged"
+		zoom.X.Min, zoom.X.Max, zoom.Y.Min, zoom.Y.Max = lo.X/1.2, hi.X*1.2, lo.Y/1.2, hi.Y*1.2
+	}
+	title := fmt.Sprintf("%s: %d draws per point, %.0f%% intervals; ▼ = upper bound", problem, firstDraws(res), 100*firstLevel(res))
+	return writeCanvas(base, 40*vg.Centimeter, 16*vg.Centimeter, func(dc draw.Canvas) {
+		dc = drawTitle(dc, title)
+		width := dc.Max.X - dc.Min.X
+		panels := []*plot.Plot{all}
+		if zoom != nil {
+			panels = append(panels, zoom)
+		}
+		each := 0.72 * width / vg.Length(len(panels))
+		for i, p := range panels {
+			c := dc
+			c.Min.X = dc.Min.X + vg.Length(i)*each
+			c.Max.X = c.Min.X + each - vg.Points(8)
+			p.Draw(c)
+		}
+		right := dc
+		right.Min.X = dc.Min.X + 0.72*width + vg.Points(6)
+		legend.Draw(right)
+	})
+}
+
+// straightThroughRange returns the lower-left and upper-right corners of the atlas points of the straight-through
+// family (the results with a temperature), their intervals included, and whether there are other points (score-function estimators) to leave
+// out of them.
+func straightThroughRange(res []*Result) (lo, hi plotter.XY, ok bool) {
+	lo, hi = plotter.XY{X: math.Inf(1), Y: math.Inf(1)}, plotter.XY{X: math.Inf(-1), Y: math.Inf(-1)}
+	others := false
+	for _, r := range res {
+		if r.Tau == 0 {
+			others = true
+			continue
+		}
+		x, ylo := r.RelStd*math.Sqrt(float64(max(r.Evals, 1))), r.RelBiasLo
+		if !(ylo > 0) {
+			ylo = r.RelBiasHi // drawn as an upper bound
+		}
+		if x > 0 && ylo > 0 {
+			lo.X, lo.Y, hi.X, hi.Y = min(lo.X, x), min(lo.Y, ylo), max(hi.X, x), max(hi.Y, r.RelBiasHi)
+		}
+	}
+	return lo, hi, others && lo.X <= hi.X && lo.Y <= hi.Y
+}
+
+// atlasPanel returns the plot of WriteAtlasPlot, and adds its series to legend when legend is not nil.
+func atlasPanel(res []*Result, legend *plot.Legend) (*plot.Plot, error) {
 	p := plot.New()
 	p.X.Label.Text = "relative std per loss evaluation, √(tr Cov·evals)/‖g*‖"
 	p.Y.Label.Text = "relative bias ‖E[g] − g*‖/‖g*‖"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = ticks125{}, ticks125{}
 	p.Add(plotter.NewGrid())
-	legend := plot.NewLegend()
-	legend.Top, legend.Left = true, true
 	// A measurement whose standard deviation is 0 to rounding (IndeCateR on a single variable is exact enumeration)
 	// cannot sit on a log axis: it is named in the legend instead.
 	var sdMax float64
@@ -110,7 +169,9 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 		}
 		slices.SortFunc(rows, func(a, b *Result) int { return cmpFloat(a.Tau, b.Tau) })
 		if slices.IndexFunc(rows, func(r *Result) bool { return !exact(r) }) < 0 {
-			legend.Add(label + ": exact here (standard deviation 0 to rounding)")
+			if legend != nil {
+				legend.Add(label + ": exact here (standard deviation 0 to rounding)")
+			}
 			continue
 		}
 		col := atlasColor(i)
@@ -138,7 +199,7 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 		if len(taus) == len(line) {
 			lab, err := plotter.NewLabels(plotter.XYLabels{XYs: line, Labels: taus})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for i := range lab.TextStyle {
 				lab.TextStyle[i].Font.Size = vg.Points(7)
@@ -151,7 +212,7 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 		if len(line) > 1 {
 			l, err := plotter.NewLine(line)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			l.Color, l.Width = col, vg.Points(0.8)
 			p.Add(l)
@@ -159,24 +220,16 @@ func WriteAtlasPlot(base, problem string, res []*Result) error {
 		}
 		thumb, err := addBiasPoints(p, pts, bars, ups, glyph)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if thumb != nil {
 			thumbs = append(thumbs, thumb)
 		}
-		if len(thumbs) > 0 {
+		if len(thumbs) > 0 && legend != nil {
 			legend.Add(label+tauRange(rows), thumbs...)
 		}
 	}
-	title := fmt.Sprintf("%s: %d draws per point, %.0f%% intervals; ▼ = upper bound", problem, firstDraws(res), 100*firstLevel(res))
-	return writeCanvas(base, 32*vg.Centimeter, 16*vg.Centimeter, func(dc draw.Canvas) {
-		dc = drawTitle(dc, title)
-		split := dc.Min.X + 0.6*(dc.Max.X-dc.Min.X)
-		left, right := dc, dc
-		left.Max.X, right.Min.X = split, split+vg.Points(10)
-		p.Draw(left)
-		legend.Draw(right)
-	})
+	return p, nil
 }
 
 // seriesLabel names the series of r in the atlas: the estimator with its parameters other than τ.
