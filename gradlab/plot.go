@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -252,11 +253,24 @@ func addLinePoints(p *plot.Plot, label string, xy plotter.XYs, col color.Color) 
 	return nil
 }
 
-// estimatorColor gives every registered estimator a fixed colour, so that the plots agree.
+// estimatorColor gives every registered estimator a fixed colour, so that the plots agree; a name with parameters,
+// such as "reinmax-alpha(alpha=0.5)", gets a colour of its own from the family's shades.
 func estimatorColor(name string) color.Color {
 	order := []string{"st", "reinmax", "stgs", "gst-1.0", "gr-mck", "gst-p", "gumbel-softmax"}
 	if i := slices.Index(order, name); i >= 0 {
 		return plotutil.Color(i)
+	}
+	later := []string{"reinmax-rao", "reinmax-cv", "decoupled-st", "decoupled-stgs", "indecater"}
+	if i := slices.Index(later, name); i >= 0 {
+		return atlasPalette[10+i]
+	}
+	if rest, ok := strings.CutPrefix(name, "reinmax-alpha(alpha="); ok { // from purple at α = ½ to orange at α = 4
+		alpha, err := strconv.ParseFloat(strings.TrimSuffix(rest, ")"), 64)
+		if err == nil && alpha > 0 {
+			t := math.Max(0, math.Min(1, math.Log2(2*alpha)/3))
+			mix := func(a, b float64) uint8 { return uint8(a + t*(b-a)) }
+			return color.RGBA{R: mix(128, 230), G: mix(0, 140), B: mix(160, 0), A: 255}
+		}
 	}
 	switch name { // the score-function estimators the lab runs, in greys and black
 	case "reinforce":
