@@ -86,3 +86,48 @@ func ExampleNewStraightThrough() {
 	// gr-mck: reinmax.GRMCK
 	// reinmax: unknown estimator "nope"
 }
+
+// ReinMax with a free mixing weight on the reference row: α = 1 is ReinMax; at τ = 1 the gradient for any α is
+// (1 − 1/α)·ST + (1/α)·ReinMax, so α = 2 lies halfway between ST's [-0.1629 -0.2338 0.3967] and ReinMax's.
+func ExampleReinMaxAlpha() {
+	backend := compute.MustNew()
+	for _, alpha := range []float64{1, 2} {
+		outs, err := graph.ExecOnceN(backend, func(logits, onehot, gHard *graph.Node) *graph.Node {
+			hard, _ := reinmax.ReinMaxAlpha{Alpha: alpha}.Given(nil, logits, onehot) // no noise given the sample
+			return graph.Gradient(graph.ReduceAllSum(graph.Mul(hard, gHard)), logits)[0]
+		}, [][]float64{{1, -0.5, 0.25}}, [][]float64{{0, 1, 0}}, [][]float64{{0.3, -1.2, 2}})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("alpha %g: gradient %.4f\n", alpha, outs[0].Value())
+	}
+	// Output:
+	// alpha 1: gradient [[0.4423 -0.8881 0.4458]]
+	// alpha 2: gradient [[0.1397 -0.5609 0.4212]]
+}
+
+// The Bernoulli form of ReinMax for one binary variable with logit α = 0.4 and the sample b = 1: the gradient of
+// L = b to α is 2q(1 − q) − ½σ'(α) with q = (σ(α) + 1)/2, the two-category ReinMax at logits (α, 0).
+func ExampleNewBinary() {
+	e, err := reinmax.NewBinary("reinmax", reinmax.Params{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	outs, err := graph.ExecOnceN(compute.MustNew(), func(alpha, bits *graph.Node) []*graph.Node {
+		hard, soft := e.GivenBinary(nil, reinmax.Bernoulli, alpha, bits)
+		return []*graph.Node{hard, soft, graph.Gradient(graph.ReduceAllSum(hard), alpha)[0]}
+	}, []float64{0.4}, []float64{1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("hard %v, soft %.4f, gradient %.4f\n", outs[0].Value(), outs[1].Value(), outs[2].Value())
+	if _, err := reinmax.NewBinary("gr-mck", reinmax.Params{}); err != nil {
+		fmt.Println(strings.SplitN(err.Error(), " (", 2)[0])
+	}
+	// Output:
+	// hard [1], soft [0.5987], gradient [0.2007]
+	// reinmax: gr-mck has no Bernoulli form
+}

@@ -21,6 +21,13 @@ func allEstimators() []StraightThrough {
 		GST{Tau: 0.5, Adaptive: true},
 		GRMCK{Tau: 0.5, K: 4},
 		ReinMax{Tau: 1.5},
+		ReinMaxAlpha{Tau: 1.5, Alpha: 0.5},
+		ReinMaxAlpha{Alpha: 3},
+		ReinMaxRao{Tau: 0.5, K: 4},
+		ReinMaxCV{Tau: 1.5, K: 4, Eta: 0.7},
+		DecoupledST{Tau: 0.5, TauForward: 0.3},
+		DecoupledSTGS{Tau: 0.5, TauForward: 0.3},
+		DecoupledSTGS{Tau: 0.7, TauForward: 4},
 	}
 }
 

@@ -78,18 +78,23 @@ func chunkSize(theta *Node) int {
 // chunkElements bounds the number of perturbed logits gumbelRaoJacobian holds at once.
 const chunkElements = 1 << 20
 
-// gumbelRaoJacobian returns a node with the value of onehot whose gradient to theta is
-// (1/K)·Σ_k (1/τ)·J(softmax(z_k/τ))·g_D for K draws z_k of conditionalGumbel(src, theta, onehot, ·): the same
+// gumbelRaoJacobian returns a node with the value of onehot whose gradient to theta is gumbelRaoVJP's: the same
 // gradient as relaxedJacobian(theta, onehot, conditionalGumbel(src, theta, onehot, k), tau), with the noise drawn
 // while the gradient is built.
+func gumbelRaoJacobian(src Source, theta, onehot *Node, k int, tau float64) *Node {
+	return withGradient(theta, onehot, gumbelRaoVJP(src, theta, onehot, k, tau))
+}
+
+// gumbelRaoVJP returns the function g_D ↦ (1/K)·Σ_k (1/τ)·J(softmax(z_k/τ))·g_D for K draws z_k of
+// conditionalGumbel(src, theta, onehot, ·), drawn from src when the function is called (in the backward pass).
 //
 // The draws come in chunks of m = max(1, chunkElements/size(theta)) perturbations. When K ≤ m they are one
 // draw from src, the one relaxedJacobian's caller would make; otherwise ⌊K/m⌋ chunks are drawn in a While loop
 // from a random number generator state seeded from src, and the K mod m left over are drawn from src after it.
 // A chunk is folded into a running sum of m terms as soon as it is drawn, so the live memory is O(m·size(theta)).
-func gumbelRaoJacobian(src Source, theta, onehot *Node, k int, tau float64) *Node {
+func gumbelRaoVJP(src Source, theta, onehot *Node, k int, tau float64) func(gD *Node) *Node {
 	fixed := StopGradient(theta)
-	return withGradient(theta, onehot, func(gD *Node) *Node {
+	return func(gD *Node) *Node {
 		g := theta.Graph()
 		m := chunkSize(theta)
 		if k <= m {
@@ -105,7 +110,7 @@ func gumbelRaoJacobian(src Source, theta, onehot *Node, k int, tau float64) *Nod
 			sum = Add(sum, ReduceSum(jacobianTerms(src, chunkInputs(fixed, onehot, gD, rest, tau), tau), 0))
 		}
 		return DivScalar(sum, tau*float64(k))
-	})
+	}
 }
 
 // chunk holds what every chunk of m perturbations needs, computed once and broadcast to the chunk's shape

@@ -28,8 +28,12 @@ func (f Family) String() string {
 
 // Params are the parameters the registry passes to an estimator. A zero field selects the estimator's default.
 type Params struct {
-	Tau float64 // temperature τ
+	Tau float64 // temperature τ (for the decoupled estimators, τ of the backward pass)
 	K   int     // number of samples or loss evaluations
+	// Alpha is the mixing weight α of reinmax-alpha (α = 1 is ReinMax).
+	Alpha float64
+	// TauForward is the temperature of the forward sample of the decoupled estimators, D ~ Cat(softmax(θ/τ_f)).
+	TauForward float64
 }
 
 // Spec describes a registered estimator.
@@ -37,12 +41,16 @@ type Spec struct {
 	Name    string
 	Family  Family
 	Summary string   // one line: what the forward pass returns and what the backward pass computes
-	Params  []string // the fields of Params the estimator reads: "tau", "k"
+	Params  []string // the fields of Params the estimator reads: "tau", "k", "alpha", "tau-forward"
 	Tau     float64  // default τ, 0 when the estimator has none
 	K       int      // default K, 0 when the estimator has none
+	// Alpha and TauForward are the defaults of α and τ_f, 0 when the estimator has none.
+	Alpha, TauForward float64
 	// Categorical says whether a score-function estimator accepts OneHotCategorical latents; all of them accept
 	// Bernoulli ones, and the straight-through family is categorical by construction.
 	Categorical bool
+	// Bernoulli says whether a straight-through estimator has a Bernoulli form (Binary, see NewBinary).
+	Bernoulli bool
 
 	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
 	NewStraightThrough func(Params) (StraightThrough, error)
@@ -52,12 +60,12 @@ type Spec struct {
 
 var registry = []Spec{
 	{
-		Name: "st", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "straight-through: D ~ Cat(π); grad (1/τ)J(softmax(θ/τ))g_D (first order, Euler)",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ST{Tau: p.Tau}) },
 	},
 	{
-		Name: "stgs", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "straight-through Gumbel-Softmax: D = onehot(argmax(θ+G)); grad (1/τ)J(softmax((θ+G)/τ))g_D",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(STGS{Tau: p.Tau}) },
 	},
@@ -82,9 +90,38 @@ var registry = []Spec{
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GRMCK{Tau: p.Tau, K: p.K}) },
 	},
 	{
-		Name: "reinmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
+		Name: "reinmax", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
 		Summary:            "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
 		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
+	},
+	{
+		Name: "reinmax-alpha", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "alpha"}, Tau: 1, Alpha: 1,
+		Summary:            "ReinMax with mixing weight alpha: D ~ Cat(π); grad J(P)g_D + β(D-P)<D-P,g_D> - βJ(π)g_D, P = softmax(θ/τ), β = 1/(2α); alpha=1 is reinmax; alpha >= 0.5, tau >= 1",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxAlpha{Tau: p.Tau, Alpha: p.Alpha}) },
+	},
+	{
+		Name: "reinmax-rao", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 10,
+		Summary:            "ReinMax-Rao: D ~ Cat(π); grad 2(1/K)Σ J_τ(θ+G_k)g_D - J(π)g_D/2, G_k Gumbels conditioned on D (J(π₁) of reinmax replaced by GR-MCK's)",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxRao{Tau: p.Tau, K: p.K}) },
+	},
+	{
+		Name: "reinmax-cv", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 10,
+		Summary:            "ReinMax-CV: reinmax + [(1/K)Σ J_τ(θ+G_k) - J_τ(θ+G_0)]g_D, mean 0 given D: reinmax's expectation, more variance; tau >= 1",
+		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxCV{Tau: p.Tau, K: p.K}) },
+	},
+	{
+		Name: "decoupled-st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
+		Summary: "decoupled straight-through: D ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax(θ/τ))g_D; tau-forward=1 is st",
+		NewStraightThrough: func(p Params) (StraightThrough, error) {
+			return validated(DecoupledST{Tau: p.Tau, TauForward: p.TauForward})
+		},
+	},
+	{
+		Name: "decoupled-stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
+		Summary: "decoupled STGS: D = onehot(argmax(θ+τ_f G)) ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax((θ+τ_f G)/τ))g_D; tau-forward=1 is stgs",
+		NewStraightThrough: func(p Params) (StraightThrough, error) {
+			return validated(DecoupledSTGS{Tau: p.Tau, TauForward: p.TauForward})
+		},
 	},
 	{
 		Name: "reinforce", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
@@ -125,6 +162,11 @@ var registry = []Spec{
 		Name: "rodeo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
 		Summary:          "RODEO: leave-one-out plus learned discrete-Stein control variates; K >= 2; binary only",
 		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RODEO{K: p.K}) },
+	},
+	{
+		Name: "indecater", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
+		Summary:          "IndeCateR: per variable, the sum over its C outcomes with the others sampled; K·L·C evaluations; binary and categorical",
+		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(IndeCateR{K: p.K}) },
 	},
 	{
 		Name: "exact", Family: ScoreFunctionFamily, Categorical: true,
@@ -185,6 +227,27 @@ func NewStraightThrough(name string, p Params) (StraightThrough, error) {
 	return s.NewStraightThrough(p)
 }
 
+// NewBinary returns the Bernoulli form of the straight-through estimator registered under name with parameters p
+// (see Binary), or an error naming the parameter that is out of range, or saying that the estimator has no Bernoulli
+// form and listing those that have one.
+func NewBinary(name string, p Params) (Binary, error) {
+	e, err := NewStraightThrough(name, p)
+	if err != nil {
+		return nil, err
+	}
+	b, ok := e.(Binary)
+	if !ok {
+		var have []string
+		for _, s := range registry {
+			if s.Bernoulli {
+				have = append(have, s.Name)
+			}
+		}
+		return nil, fmt.Errorf("reinmax: %s has no Bernoulli form (estimators with one: %s)", name, strings.Join(have, ", "))
+	}
+	return b, nil
+}
+
 // NewScoreFunction returns the score-function-family estimator registered under name with parameters p, or an error
 // naming the parameter that is out of range (for example K too small for the estimator).
 func NewScoreFunction(name string, p Params) (ScoreFunction, error) {
@@ -202,10 +265,17 @@ func NewScoreFunction(name string, p Params) (ScoreFunction, error) {
 	return s.NewScoreFunction(p)
 }
 
-// checkParams rejects values that a zero-means-default convention would otherwise hide: a negative or NaN tau or K.
+// checkParams rejects values that a zero-means-default convention would otherwise hide: a negative, NaN or infinite
+// tau, alpha or tau-forward, or a negative K.
 func checkParams(s Spec, p Params) error {
 	if p.Tau < 0 || math.IsNaN(p.Tau) || math.IsInf(p.Tau, 0) {
 		return fmt.Errorf("reinmax: %s: tau = %v, want a finite tau > 0", s.Name, p.Tau)
+	}
+	if p.TauForward < 0 || math.IsNaN(p.TauForward) || math.IsInf(p.TauForward, 0) {
+		return fmt.Errorf("reinmax: %s: tau-forward = %v, want a finite tau-forward > 0", s.Name, p.TauForward)
+	}
+	if p.Alpha < 0 || math.IsNaN(p.Alpha) || math.IsInf(p.Alpha, 0) {
+		return fmt.Errorf("reinmax: %s: alpha = %v, want a finite alpha >= 0.5", s.Name, p.Alpha)
 	}
 	if p.K < 0 {
 		return fmt.Errorf("reinmax: %s: K = %d, want K >= 1", s.Name, p.K)

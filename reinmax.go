@@ -62,10 +62,14 @@ func (e ReinMax) given(logits, onehot, pi0 *Node) (hard, soft *Node) {
 	return withGradients(logits, onehot, pi0, func(gD, gP *Node) *Node {
 		var grad, u *Node
 		if gD != nil {
-			ag := Mul(a, gD)
-			grad = Sub(ag, Mul(a, MulScalar(ReduceAndKeep(ag, ReduceSum, -1), 0.5)))
-			u = MulScalar(gD, -0.5)
+			grad, u = shiftedJVP(a, gD), MulScalar(gD, -0.5)
 		}
 		return addGradients(grad, softmaxJVP(pi0, addGradients(u, gP)))
 	})
+}
+
+// shiftedJVP returns 2·J(π₁)·v = a⊙v − ½a⟨a, v⟩ for a = 2π₁.
+func shiftedJVP(a, v *Node) *Node {
+	av := Mul(a, v)
+	return Sub(av, Mul(a, MulScalar(ReduceAndKeep(av, ReduceSum, -1), 0.5)))
 }

@@ -79,6 +79,7 @@ type Loss func(samples *Node) *Node
 //	relax               RELAX              K = 3, 6, ...   Bernoulli                learned control variate (2nd order)
 //	double-cv           DoubleCV           K >= 2          Bernoulli                learned coefficient, uses ∂f/∂b
 //	rodeo               RODEO              K >= 2          Bernoulli                learned Stein control variates, ∂f/∂b
+//	indecater           IndeCateR          K·L·C, K >= 1   Bernoulli, categorical   every outcome of each variable in turn
 //	exact               Exact              every outcome   Bernoulli, categorical   at most MaxExactOutcomes outcomes
 //
 // All but Exact are unbiased for any f (Exact is the expectation itself).

@@ -366,7 +366,7 @@ func TestScoreFunctionVariance(t *testing.T) {
 func TestScoreFunctionRegistry(t *testing.T) {
 	t.Parallel()
 	want := map[string]int{"reinforce": 1, "reinforce-baseline": 1, "rloo": 2, "arms": 2, "disarm": 2, "relax": 3,
-		"double-cv": 2, "rodeo": 2, "exact": 0}
+		"double-cv": 2, "rodeo": 2, "indecater": 1, "exact": 0}
 	names := Names(ScoreFunctionFamily)
 	if len(names) != len(want) {
 		t.Errorf("score-function names = %v, want the %d of %v", names, len(want), want)

@@ -47,6 +47,34 @@ func textbookReinMax(tau float64) textbookFn {
 	}
 }
 
+// textbookReinMaxAlpha is Algorithm 2 of the ReinMax paper with the Jacobian taken at π_α = (1 − β)softmax(θ/τ) + βD,
+// β = 1/(2α) < 1, and the coefficients of the ReinMaxAlpha doc comment:
+//
+//	π_α ← softmax(sg(ln π_α − θ) + θ) (value π_α, Jacobian J(π_α)); π₂ = π_α/(1 − β) − βπ₀; out = D + π₂ − sg(π₂).
+func textbookReinMaxAlpha(tau, alpha float64) textbookFn {
+	beta := 1 / (2 * alpha)
+	return func(_ Source, theta, d *Node) (*Node, *Node) {
+		pi0 := Softmax(theta, -1)
+		pa := Add(MulScalar(Softmax(DivScalar(theta, tau), -1), 1-beta), MulScalar(d, beta))
+		pa = Softmax(Add(StopGradient(Sub(Log(pa), theta)), theta), -1)
+		pi2 := Sub(DivScalar(pa, 1-beta), MulScalar(pi0, beta))
+		return surrogate(d, pi2), pi0
+	}
+}
+
+// textbookReinMaxHalf is ReinMaxAlpha at α = ½ (β = 1, where the Jacobian form divides by zero) in its other form,
+// J(P) + (D − P)(D − P)ᵀ − J(π₀), each term a stop-gradient surrogate: softmax(θ + sg(θ/τ − θ)) has the value P and
+// the Jacobian J(P), and (D − P)⟨D − P, θ − sg(θ)⟩ has the value 0 and the Jacobian (D − P)(D − P)ᵀ.
+func textbookReinMaxHalf(tau float64) textbookFn {
+	return func(_ Source, theta, d *Node) (*Node, *Node) {
+		pi0 := Softmax(theta, -1)
+		p := Softmax(Add(theta, StopGradient(Sub(DivScalar(theta, tau), theta))), -1)
+		dp := StopGradient(Sub(d, p))
+		outer := Mul(dp, ReduceAndKeep(Mul(dp, Sub(theta, StopGradient(theta))), ReduceSum, -1))
+		return surrogate(d, Add(Sub(p, pi0), outer)), pi0
+	}
+}
+
 // textbookGRMCK: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k softmax((θ + sg(z_k − θ))/τ), out = D + P − sg(P)
 // (GR-MCK, reference section 2; STGS given D is K = 1).
 func textbookGRMCK(tau float64, k int) textbookFn {
@@ -55,6 +83,66 @@ func textbookGRMCK(tau float64, k int) textbookFn {
 		th := BroadcastToShape(InsertAxes(theta, 0), z.Shape())
 		p := ReduceMean(Softmax(DivScalar(Add(th, StopGradient(Sub(z, th))), tau), -1), 0)
 		return surrogate(d, p), Softmax(theta, -1)
+	}
+}
+
+// textbookReinMaxRao: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k softmax((θ + sg(z_k − θ))/τ),
+// π₂ = 2P − π₀/2, out = D + π₂ − sg(π₂) (the ReinMaxRao doc comment).
+func textbookReinMaxRao(tau float64, k int) textbookFn {
+	return func(src Source, theta, d *Node) (*Node, *Node) {
+		pi0 := Softmax(theta, -1)
+		p := relaxedMean(theta, conditionalGumbel(src, theta, d, k), tau)
+		pi2 := Sub(MulScalar(p, 2), MulScalar(pi0, 0.5))
+		return surrogate(d, pi2), pi0
+	}
+}
+
+// relaxedMean returns mean_k softmax((θ + sg(z_k − θ))/τ) for z of shape (K, ...): its Jacobian is the mean of the
+// relaxed Jacobians (1/τ)J(softmax(z_k/τ)).
+func relaxedMean(theta, z *Node, tau float64) *Node {
+	th := BroadcastToShape(InsertAxes(theta, 0), z.Shape())
+	return ReduceMean(Softmax(DivScalar(Add(th, StopGradient(Sub(z, th))), tau), -1), 0)
+}
+
+// textbookReinMaxCV is the ReinMax surrogate of textbookReinMax plus η(P_K − P₀), P_K = relaxedMean over K
+// perturbations conditioned on D and P₀ = softmax((θ + sg(z₀ − θ))/τ). Given D, z₀ is one more conditional draw,
+// made first; with sampled set, z₀ = θ + G is the Gumbel perturbation that draws D, as PyTorch's gumbel_softmax does.
+func textbookReinMaxCV(tau float64, k int, eta float64, sampled bool) textbookFn {
+	return func(src Source, theta, d *Node) (*Node, *Node) {
+		var z0 *Node
+		if sampled {
+			u := src.Uniform(theta.Graph(), theta.Shape())
+			z0 = Sub(StopGradient(theta), Log(Neg(Log(u))))
+			d = OneHot(ArgMax(z0, -1), numCategories(theta), theta.DType())
+		} else {
+			z0 = Squeeze(conditionalGumbel(src, theta, d, 1), 0)
+		}
+		rm, pi0 := textbookReinMax(tau)(src, theta, d)
+		cv := Sub(relaxedMean(theta, conditionalGumbel(src, theta, d, k), tau), relaxedMean(theta, InsertAxes(z0, 0), tau))
+		return Add(rm, MulScalar(Sub(cv, StopGradient(cv)), eta)), pi0
+	}
+}
+
+// textbookDecoupledSTGS: z = θ + τ_f·G with G = −log(−log u) when sampling, or z = τ_f·conditionalGumbel(θ/τ_f, D)
+// given D; D = onehot(argmax z), y = softmax((θ + sg(z − θ))/τ_b), out = D + y − sg(y).
+func textbookDecoupledSTGS(tauB, tauF float64, sampled bool) textbookFn {
+	return func(src Source, theta, d *Node) (*Node, *Node) {
+		var z *Node
+		if sampled {
+			u := src.Uniform(theta.Graph(), theta.Shape())
+			z = Add(StopGradient(theta), MulScalar(Neg(Log(Neg(Log(u)))), tauF))
+			d = OneHot(ArgMax(z, -1), numCategories(theta), theta.DType())
+		} else {
+			z = MulScalar(Squeeze(conditionalGumbel(src, DivScalar(theta, tauF), d, 1), 0), tauF)
+		}
+		return surrogate(d, relaxedMean(theta, InsertAxes(z, 0), tauB)), Softmax(theta, -1)
+	}
+}
+
+// sampledAt is sampled with D drawn from Cat(softmax(θ/τ_f)).
+func sampledAt(tauF float64, f textbookFn) textbookFn {
+	return func(src Source, theta, _ *Node) (*Node, *Node) {
+		return f(src, theta, textbookCategorical(src, DivScalar(theta, tauF)))
 	}
 }
 
@@ -131,6 +219,9 @@ func textbookCases(rng *rand.Rand) []textbookCase {
 	tau := func() float64 { return math.Exp(math.Log(0.25) + rng.Float64()*math.Log(3/0.25)) }
 	tST, tRM, tSTGS, tGS, tGST, tGSTp, tGR := tau(), 1+2*rng.Float64(), tau(), tau(), tau(), tau(), tau()
 	gap := 0.5 + rng.Float64()
+	tRA, alpha, tRH, alpha1 := 1+2*rng.Float64(), 0.55+2.45*rng.Float64(), 1+2*rng.Float64(), 0.55+2.45*rng.Float64()
+	tRao, tCV, eta := tau(), 1+2*rng.Float64(), 3*rng.Float64()-1
+	tDB, tDF, tDGB, tDGF := tau(), tau(), tau(), tau()
 	const k = 7
 	f := func(name string, v float64) string { return fmt.Sprintf("%s(%.3g)", name, v) }
 	var cases []textbookCase
@@ -141,11 +232,24 @@ func textbookCases(rng *rand.Rand) []textbookCase {
 	}
 	add(f("ST", tST), ST{Tau: tST}, textbookST(tST), sampled(textbookST(tST)))
 	add(f("ReinMax", tRM), ReinMax{Tau: tRM}, textbookReinMax(tRM), sampled(textbookReinMax(tRM)))
+	add(f("ReinMaxAlpha", alpha), ReinMaxAlpha{Tau: tRA, Alpha: alpha}, textbookReinMaxAlpha(tRA, alpha),
+		sampled(textbookReinMaxAlpha(tRA, alpha)))
+	add(f("ReinMaxAlpha(0.5) tau", tRH), ReinMaxAlpha{Tau: tRH, Alpha: 0.5}, textbookReinMaxHalf(tRH), sampled(textbookReinMaxHalf(tRH)))
+	add("ReinMaxAlpha(1)", ReinMaxAlpha{Alpha: 1}, textbookReinMax(1), sampled(textbookReinMax(1)))
+	add(f("ReinMaxAlpha(tau=1)", alpha1), ReinMaxAlpha{Alpha: alpha1}, textbookReinMaxAlpha(1, alpha1),
+		sampled(textbookReinMaxAlpha(1, alpha1)))
 	add(f("STGS", tSTGS), STGS{Tau: tSTGS}, textbookGRMCK(tSTGS, 1), textbookSTGSSample(tSTGS, false))
 	add(f("GumbelSoftmax", tGS), GumbelSoftmax{Tau: tGS}, textbookGumbelSoftmaxGiven(tGS), textbookSTGSSample(tGS, true))
 	add(f("GST", gap), GST{Tau: tGST, Gap: gap}, textbookGST(tGST, gap, false), sampled(textbookGST(tGST, gap, false)))
 	add(f("GST-p", tGSTp), GST{Tau: tGSTp, Adaptive: true}, textbookGST(tGSTp, 0, true), sampled(textbookGST(tGSTp, 0, true)))
 	add(f("GRMCK", tGR), GRMCK{Tau: tGR, K: k}, textbookGRMCK(tGR, k), sampled(textbookGRMCK(tGR, k)))
+	add(f("ReinMaxRao", tRao), ReinMaxRao{Tau: tRao, K: k}, textbookReinMaxRao(tRao, k), sampled(textbookReinMaxRao(tRao, k)))
+	add("ReinMaxRao(1)", ReinMaxRao{K: k}, textbookReinMaxRao(1, k), sampled(textbookReinMaxRao(1, k)))
+	add(f("ReinMaxCV", eta), ReinMaxCV{Tau: tCV, K: k, Eta: eta}, textbookReinMaxCV(tCV, k, eta, false),
+		textbookReinMaxCV(tCV, k, eta, true))
+	add(f("DecoupledST", tDF), DecoupledST{Tau: tDB, TauForward: tDF}, textbookST(tDB), sampledAt(tDF, textbookST(tDB)))
+	add(f("DecoupledSTGS", tDGF), DecoupledSTGS{Tau: tDGB, TauForward: tDGF}, textbookDecoupledSTGS(tDGB, tDGF, false),
+		textbookDecoupledSTGS(tDGB, tDGF, true))
 	// The relaxed sample's gradient equals STGS's for the same noise: both are (1/τ)·J(softmax((θ+G)/τ))·g.
 	cases = append(cases,
 		textbookCase{name: f("GumbelSoftmax=STGS", tGS) + ".Given", closed: given(GumbelSoftmax{Tau: tGS}),
@@ -165,10 +269,11 @@ func TestClosedFormEqualsTextbook(t *testing.T) {
 		for _, c := range []int{2, 5, 10} {
 			t.Run(fmt.Sprintf("%s/C=%d", dtype, c), func(t *testing.T) {
 				t.Parallel()
-				// Relative tolerances: float32 rounding (ε ≈ 6e-8) amplified by C ≤ 10 and 1/τ ≤ 4; float64 likewise.
+				// Relative tolerances: float32 rounding (ε ≈ 6e-8) amplified by C ≤ 10, 1/τ ≤ 4 and reinmax-alpha's
+				// 1/(1 − β) ≤ 11; float64 (ε ≈ 1e-16) likewise.
 				tol, sumTol := 1e-5, 1e-6
 				if dtype == dtypes.Float64 {
-					tol, sumTol = 1e-10, 1e-14
+					tol, sumTol = 1e-12, 1e-14
 				}
 				rng := rand.New(rand.NewPCG(uint64(c), uint64(dtype)))
 				logits := uniforms(rng, n*c, -3, 3)

@@ -50,6 +50,31 @@ func TestValidate(t *testing.T) {
 		{reinmax.GST{Gap: nan}, []string{"gst-1.0", "gap"}},
 		{reinmax.GST{Gap: inf}, []string{"gst-1.0", "gap"}},
 		{reinmax.GST{Tau: -1, Adaptive: true}, []string{"gst-p", "tau"}},
+		{reinmax.ReinMaxAlpha{}, nil},
+		{reinmax.ReinMaxAlpha{Alpha: 0.5, Tau: 2}, nil},
+		{reinmax.ReinMaxAlpha{Alpha: 100}, nil},
+		{reinmax.ReinMaxAlpha{Alpha: 0.49}, []string{"reinmax-alpha", "alpha", "0.5"}},
+		{reinmax.ReinMaxAlpha{Alpha: -1}, []string{"reinmax-alpha", "alpha"}},
+		{reinmax.ReinMaxAlpha{Alpha: nan}, []string{"reinmax-alpha", "alpha"}},
+		{reinmax.ReinMaxAlpha{Alpha: inf}, []string{"reinmax-alpha", "alpha"}},
+		{reinmax.ReinMaxAlpha{Tau: 0.9}, []string{"reinmax-alpha", "tau", "1"}},
+		{reinmax.ReinMaxRao{}, nil},
+		{reinmax.ReinMaxRao{Tau: 0.3, K: 1}, nil},
+		{reinmax.ReinMaxRao{K: -1}, []string{"reinmax-rao", "K"}},
+		{reinmax.ReinMaxRao{Tau: -1}, []string{"reinmax-rao", "tau"}},
+		{reinmax.ReinMaxCV{}, nil},
+		{reinmax.ReinMaxCV{Eta: -0.5, K: 3, Tau: 1.2}, nil},
+		{reinmax.ReinMaxCV{Tau: 0.5}, []string{"reinmax-cv", "tau", "1"}},
+		{reinmax.ReinMaxCV{K: -2}, []string{"reinmax-cv", "K"}},
+		{reinmax.ReinMaxCV{Eta: nan}, []string{"reinmax-cv", "eta"}},
+		{reinmax.DecoupledST{}, nil},
+		{reinmax.DecoupledST{Tau: 0.2, TauForward: 5}, nil},
+		{reinmax.DecoupledST{TauForward: -1}, []string{"decoupled-st", "tau-forward"}},
+		{reinmax.DecoupledST{TauForward: inf}, []string{"decoupled-st", "tau-forward"}},
+		{reinmax.DecoupledST{Tau: -1}, []string{"decoupled-st", "tau"}},
+		{reinmax.DecoupledSTGS{TauForward: -0.1}, []string{"decoupled-stgs", "tau-forward"}},
+		{reinmax.DecoupledSTGS{TauForward: nan}, []string{"decoupled-stgs", "tau-forward"}},
+		{reinmax.DecoupledSTGS{Tau: nan}, []string{"decoupled-stgs", "tau"}},
 	}
 	for _, tc := range tests {
 		err := tc.e.Validate()
@@ -71,8 +96,8 @@ func TestValidate(t *testing.T) {
 func TestNewStraightThrough(t *testing.T) {
 	t.Parallel()
 	names := reinmax.Names(reinmax.StraightThroughFamily)
-	if len(names) != 7 {
-		t.Errorf("straight-through names = %v, want the 7 estimators", names)
+	if len(names) != 12 {
+		t.Errorf("straight-through names = %v, want the 12 estimators", names)
 	}
 	// Every registered name builds an estimator of that name with default parameters.
 	for _, name := range names {
@@ -103,6 +128,13 @@ func TestNewStraightThrough(t *testing.T) {
 	}{
 		{"reinmax", reinmax.Params{Tau: 0.5}, "tau"},
 		{"gr-mck", reinmax.Params{K: -1}, "K"},
+		{"reinmax-alpha", reinmax.Params{Alpha: 0.25}, "alpha"},
+		{"reinmax-alpha", reinmax.Params{Alpha: math.NaN()}, "alpha"},
+		{"reinmax-alpha", reinmax.Params{Alpha: -1}, "alpha"},
+		{"reinmax-rao", reinmax.Params{K: -1}, "K"},
+		{"reinmax-cv", reinmax.Params{Tau: 0.5}, "tau"},
+		{"decoupled-st", reinmax.Params{TauForward: -1}, "tau-forward"},
+		{"decoupled-stgs", reinmax.Params{TauForward: math.Inf(1)}, "tau-forward"},
 	}
 	for _, name := range names {
 		bad = append(bad,
@@ -151,7 +183,8 @@ func TestPanics(t *testing.T) {
 	src := reinmax.NewStateSource(g, 1)
 	ests := []reinmax.StraightThrough{
 		reinmax.ST{}, reinmax.STGS{}, reinmax.GumbelSoftmax{}, reinmax.GST{}, reinmax.GST{Adaptive: true},
-		reinmax.GRMCK{K: 2}, reinmax.ReinMax{},
+		reinmax.GRMCK{K: 2}, reinmax.ReinMax{}, reinmax.ReinMaxAlpha{}, reinmax.ReinMaxRao{K: 2}, reinmax.ReinMaxCV{K: 2},
+		reinmax.DecoupledST{}, reinmax.DecoupledSTGS{},
 	}
 	for _, e := range ests {
 		cases := []struct {
@@ -187,6 +220,11 @@ func TestPanics(t *testing.T) {
 		{reinmax.ST{Tau: -1}, "tau"},
 		{reinmax.GRMCK{K: -3}, "K"},
 		{reinmax.GST{Gap: -1}, "gap"},
+		{reinmax.ReinMaxAlpha{Alpha: 0.3}, "alpha"},
+		{reinmax.ReinMaxRao{K: -3}, "K"},
+		{reinmax.ReinMaxCV{Tau: 0.9}, "tau"},
+		{reinmax.DecoupledST{TauForward: -2}, "tau-forward"},
+		{reinmax.DecoupledSTGS{TauForward: -2}, "tau-forward"},
 	} {
 		for _, f := range []func(){func() { tc.e.Sample(src, good) }, func() { tc.e.Given(src, good, goodD) }} {
 			if msg := recovered(f); !strings.Contains(msg, "reinmax: "+tc.e.Name()) || !strings.Contains(msg, tc.want) {

@@ -13,6 +13,10 @@ Conditions (the issue's method): Go with GOEXPERIMENT=simd and GOMAXPROCS=2; PyT
   /usr/bin/python3 bench/compare.py --rounds 9 --workloads vae
   /usr/bin/python3 bench/compare.py --also old=/tmp/reinmax-before   # a second Go binary, timed in the same rounds
 
+The poly workload's variables are binary: PyTorch runs it in both formulations, two-category logits and a softmax
+("pytorch") and one logit per variable and a sigmoid ("pytorch-sigmoid", what a PyTorch user writes for binary
+variables; see torch_bench.py --form). --torch-forms softmax2 keeps the first only.
+
 Only the Python standard library is used; PyTorch is needed by torch_bench.py alone.
 """
 
@@ -94,6 +98,8 @@ def main():
                     help="another reinmax binary to time in the same rounds (e.g. before a change)")
     ap.add_argument("--torch-threads", default="2",
                     help="comma-separated torch.set_num_threads values, one PyTorch side each (the issue's method: 2)")
+    ap.add_argument("--torch-forms", default="softmax2,sigmoid",
+                    help="formulations of poly's binary variables on the PyTorch side, one side each (softmax2, sigmoid)")
     ap.add_argument("--timeout", type=float, default=900, help="seconds after which a benchmark process is killed")
     ap.add_argument("--verbose", action="store_true", help="print every process's output")
     args = ap.parse_args()
@@ -108,7 +114,15 @@ def main():
         sides = [("ours", binary)] + [tuple(a.split("=", 1)) for a in args.also]
         steps = ["--steps", str(args.steps), "--warmup", str(args.warmup)]
         threads = [t for t in args.torch_threads.split(",") if t]
-        torch_names = ["pytorch" if t == "2" and len(threads) == 1 else f"pytorch-t{t}" for t in threads]
+        forms = [f for f in args.torch_forms.split(",") if f]
+        if not forms or any(f not in ("softmax2", "sigmoid") for f in forms):
+            ap.error(f"--torch-forms {args.torch_forms}: want softmax2 and/or sigmoid")
+        torch_sides = []  # (name, threads, form)
+        for t in threads:
+            base = "pytorch" if t == "2" and len(threads) == 1 else f"pytorch-t{t}"
+            for f in forms:
+                torch_sides.append((base if f == "softmax2" else base + "-sigmoid", t, f))
+        torch_names = [ts[0] for ts in torch_sides]
         names = [s[0] for s in sides] + torch_names
         medians = {(n, w, e): [] for n in names for w in workloads for e in estimators}
         cpus = {(n, w, e): [] for n in names for w in workloads for e in estimators}
@@ -122,9 +136,11 @@ def main():
             for w in workloads:
                 for e in estimators:
                     runs = [(n, [b, "bench", "--workload", w, "--estimator", e] + steps, go_env) for n, b in sides]
-                    for tn, t in zip(torch_names, threads):
+                    for tn, t, f in torch_sides:
+                        if f != "softmax2" and w != "poly":
+                            continue  # only poly's variables are binary
                         runs.append((tn, [TORCH_PYTHON, os.path.join(HERE, "torch_bench.py"), "--workload", w,
-                                          "--estimator", e, "--threads", t] + steps, torch_env))
+                                          "--estimator", e, "--threads", t, "--form", f] + steps, torch_env))
                     if r % 2 == 1:
                         runs.reverse()
                     line = []
@@ -158,7 +174,7 @@ def main():
             for e in estimators:
                 ms = [med(n, w, e) for n in names]
                 ratios = [med(n, w, e) / med(ref, w, e) for n in go_names]
-                print(f"| {w} | {e} | " + " | ".join(f"{m:.2f}" for m in ms) + " | " +
+                print(f"| {w} | {e} | " + " | ".join("–" if m != m else f"{m:.2f}" for m in ms) + " | " +
                       " | ".join(f"{x:.2f}" for x in ratios) + " |")
         print()
         print("CPU time per step (user+system, all threads; median over rounds): " + ", ".join(
@@ -168,7 +184,7 @@ def main():
             print()
             for w in workloads:
                 print(f"{w}: reinmax/st " + ", ".join(
-                    f"{n} {med(n, w, 'reinmax') / med(n, w, 'st'):.3f}" for n in names))
+                    f"{n} {med(n, w, 'reinmax') / med(n, w, 'st'):.3f}" for n in names if medians[(n, w, 'st')]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -15,6 +15,15 @@ Estimators: "st" is what users write (D - P.detach() + P, P = softmax(theta / ta
     grad = 2 J(pi1) g_D + J(pi0) (g_p - g_D / 2),  pi1 = (softmax(theta / tau) + D) / 2,  J(p)v = p*v - p<p, v>,
 centred over the categories as the original package does.
 
+Binary variables (poly's latents) have two formulations, chosen with --form:
+  softmax2  the two-category form above: logits (128, 2), D ~ Cat(softmax(theta)), z = D[..., 0];
+  sigmoid   what a PyTorch user writes for binary variables: one logit a per variable (128; a = theta_0 - theta_1 of
+            the same initial draw), b = torch.bernoulli(sigmoid(a)), and
+              st       b - p.detach() + p,  p = sigmoid(a / tau);
+              reinmax  a torch.autograd.Function with the scalar closed form of the two-category ReinMax at logits
+                       (a, 0): grad = (2 q (1 - q) - s(a) / 2) g_b + s(a) g_p,  q = (sigmoid(a / tau) + b) / 2,
+                       s(a) = sigmoid(a) (1 - sigmoid(a)).
+
 The last line printed is median_ms=<number> (warm-up excluded). Run it with 2 threads and single-threaded
 BLAS, as bench/compare.py does: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py --workload vae
 """
@@ -64,18 +73,94 @@ class ReinMax(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g_d, g_p):
         logits, pi0, d = ctx.saved_tensors
-        pi1 = 0.5 * ((logits / ctx.tau).softmax(dim=-1) + d)
-        grad = 2 * jvp(pi1, g_d) + jvp(pi0, g_p - 0.5 * g_d)
-        return grad - grad.mean(dim=-1, keepdim=True), None
+        return reinmax_backward(logits, pi0, d, g_d, g_p, ctx.tau), None
 
 
-def estimator(name, logits, tau):
-    """Returns (hard, soft): the straight-through sample and softmax(logits)."""
+def reinmax_backward(logits, pi0, d, g_d, g_p, tau):
+    """ReinMax's gradient to the logits: 2 J(pi1) g_D + J(pi0) (g_p - g_D / 2), centred."""
+    pi1 = 0.5 * ((logits / tau).softmax(dim=-1) + d)
+    grad = 2 * jvp(pi1, g_d) + jvp(pi0, g_p - 0.5 * g_d)
+    return grad - grad.mean(dim=-1, keepdim=True)
+
+
+class BinaryReinMax(torch.autograd.Function):
+    """forward: (b, p) with b ~ Bernoulli(p), p = sigmoid(a); backward: ReinMax's closed form for logits (a, 0)."""
+
+    @staticmethod
+    def forward(ctx, a, tau):
+        p = torch.sigmoid(a)
+        b = torch.bernoulli(p)
+        ctx.tau = tau
+        ctx.save_for_backward(a, p, b)
+        return b, p
+
+    @staticmethod
+    def backward(ctx, g_b, g_p):
+        a, p, b = ctx.saved_tensors
+        return binary_reinmax_backward(a, p, b, g_b, g_p, ctx.tau), None
+
+
+def binary_reinmax_backward(a, p, b, g_b, g_p, tau):
+    """The scalar form of reinmax_backward at logits (a, 0): (2 q (1 - q) - s / 2) g_b + s g_p."""
+    q = 0.5 * (torch.sigmoid(a / tau) + b)
+    s = p * (1 - p)
+    return (2 * q * (1 - q) - 0.5 * s) * g_b + s * g_p
+
+
+def check_binary(n=1000, seed=3):
+    """Checks the sigmoid forms against the two-category forms at logits (a, 0), given the same samples, on random
+    inputs in float64: ReinMax's closed forms, and autograd through ST's surrogates, must agree to 1e-12. Returns the
+    largest difference."""
+    g = torch.Generator().manual_seed(seed)
+    a = torch.empty(n, dtype=torch.float64).uniform_(-4, 4, generator=g)
+    b = torch.bernoulli(torch.sigmoid(a), generator=g)
+    g_b, g_s = torch.randn(n, generator=g, dtype=torch.float64), torch.randn(n, generator=g, dtype=torch.float64)
+    zero = torch.zeros_like(a)
+    theta, d = torch.stack([a, zero], -1), torch.stack([b, 1 - b], -1)
+    worst = 0.0
+    for tau in (1.0, 1.7):
+        # The gradient to a through theta = (a, 0) is the first component (the centring changes nothing: the two
+        # components already sum to 0).
+        cat = reinmax_backward(theta, theta.softmax(-1), d, torch.stack([g_b, zero], -1),
+                               torch.stack([g_s, zero], -1), tau)[:, 0]
+        binary = binary_reinmax_backward(a, torch.sigmoid(a), b, g_b, g_s, tau)
+        worst = max(worst, (cat - binary).abs().max().item())
+        for form in ("softmax2", "sigmoid"):
+            x = a.clone().requires_grad_(True)
+            if form == "sigmoid":
+                hard, soft = binary_estimator("st", x, tau, b)
+            else:
+                hard, soft = estimator("st", torch.stack([x, zero], -1), tau, d)
+                hard, soft = hard[:, 0], soft[:, 0]
+            ((hard * g_b).sum() + (soft * g_s).sum()).backward()
+            if form == "softmax2":
+                st_cat = x.grad
+            else:
+                worst = max(worst, (x.grad - st_cat).abs().max().item())
+    return worst
+
+
+def binary_estimator(name, a, tau, b=None):
+    """Returns (hard, soft) for binary variables with logits a: the sample b ~ Bernoulli(sigmoid(a)) (st: b when
+    given) and sigmoid(a)."""
+    if name == "reinmax":
+        return BinaryReinMax.apply(a, tau)
+    p0 = torch.sigmoid(a)
+    if b is None:
+        with torch.no_grad():
+            b = torch.bernoulli(p0)
+    p = torch.sigmoid(a / tau)
+    return b - p.detach() + p, p0
+
+
+def estimator(name, logits, tau, d=None):
+    """Returns (hard, soft): the straight-through sample (st: d when given) and softmax(logits)."""
     if name == "reinmax":
         return ReinMax.apply(logits, tau)
     pi0 = logits.softmax(dim=-1)
-    with torch.no_grad():
-        d = sample_one_hot(pi0)
+    if d is None:
+        with torch.no_grad():
+            d = sample_one_hot(pi0)
     p = (logits / tau).softmax(dim=-1)
     return d - p.detach() + p, pi0
 
@@ -119,20 +204,28 @@ def vae_step(est, batch):
     return step, f"workload=vae config=10x30 estimator={est} tau={tau} optimizer=radam batch={batch}"
 
 
-def poly_step(est, batch):
+def poly_step(est, batch, form):
     torch.manual_seed(1)
-    theta = torch.nn.Parameter(torch.empty(128, 2).uniform_(-0.01, 0.01))
+    init = torch.empty(128, 2).uniform_(-0.01, 0.01)
+    if form == "sigmoid":
+        theta = torch.nn.Parameter(init[:, 0] - init[:, 1])
+    else:
+        theta = torch.nn.Parameter(init)
     opt = torch.optim.Adam([theta], lr=1e-3)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        logits = theta.unsqueeze(0).expand(batch, 128, 2)
-        hard, _ = estimator(est, logits, 1.0)
-        loss = ((hard[..., 0] - 0.45) ** 2).mean()
+        if form == "sigmoid":
+            hard, _ = binary_estimator(est, theta.unsqueeze(0).expand(batch, 128), 1.0)
+            z = hard
+        else:
+            hard, _ = estimator(est, theta.unsqueeze(0).expand(batch, 128, 2), 1.0)
+            z = hard[..., 0]
+        loss = ((z - 0.45) ** 2).mean()
         loss.backward()
         opt.step()
 
-    return step, f"workload=poly L=128 estimator={est} p=2 optimizer=adam batch={batch}"
+    return step, f"workload=poly L=128 form={form} estimator={est} p=2 optimizer=adam batch={batch}"
 
 
 def blas_library():
@@ -157,15 +250,25 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--batch", type=int, default=0, help="0: the workload's (vae 100, poly 512)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--form", choices=["softmax2", "sigmoid"], default="softmax2",
+                    help="poly: binary variables as two-category logits (softmax2) or one logit each (sigmoid)")
+    ap.add_argument("--check", action="store_true",
+                    help="check the sigmoid forms against the two-category ones on random inputs, and exit")
     args = ap.parse_args()
+    if args.check:
+        worst = check_binary()
+        print(f"sigmoid forms against two-category forms at logits (a, 0): largest difference {worst:.3g}")
+        sys.exit(0 if worst <= 1e-12 else 1)
     if args.steps < 1 or args.warmup < 0 or args.batch < 0:
         ap.error("--steps must be at least 1, --warmup and --batch not negative")
+    if args.workload != "poly" and args.form != "softmax2":
+        ap.error("--form sigmoid applies to the poly workload (binary variables) only")
 
     torch.set_num_threads(args.threads)
     if args.workload == "vae":
         step, describe = vae_step(args.estimator, args.batch or 100)
     else:
-        step, describe = poly_step(args.estimator, args.batch or 512)
+        step, describe = poly_step(args.estimator, args.batch or 512, args.form)
     for _ in range(args.warmup):
         step()
     ms = []

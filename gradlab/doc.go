@@ -32,9 +32,17 @@
 // Estimator adapts an estimator to the lab: a graph function that returns a scalar surrogate whose gradient is
 // the estimate. FromStraightThrough adapts the straight-through family of package reinmax and FromScoreFunction
 // the score-function family (on categorical variables). Lab, the sweep behind the command `reinmax gradlab`, runs
-// by name the registered straight-through estimators, at every temperature, and the unbiased score-function ones
-// for categorical variables (Names). On a Separable problem, a sum of independent per-example terms, score-function
-// estimators weigh each example's score by its own term.
+// by name the registered straight-through estimators, at every temperature (and reinmax-alpha at every mixing
+// weight α), and the unbiased score-function ones for categorical variables (Names). On a Separable problem, a sum
+// of independent per-example terms, score-function estimators weigh each example's score by its own term.
+//
+// # The estimator atlas
+//
+// A draw of a straight-through estimator costs one evaluation of the loss, one of a score-function estimator K or
+// more (IndeCateR K·L·C): Result.Evals. At a budget of B evaluations per example, the average of B/Evals draws has
+// the mean squared error bias² + Var·Evals/B (Result.MSEAt). Atlas names, per problem and budget, the estimators with
+// the lowest one; WriteAtlasPlot draws the relative bias against the relative standard deviation per evaluation,
+// √(Var·Evals)/‖g*‖, for every estimator of a problem.
 //
 // Reference: L. Liu, C. Dong, X. Liu, B. Yu, J. Gao, "Bridging Discrete and Backpropagation: Straight-Through and
 // Beyond", NeurIPS 2023, arXiv:2304.08612 (section 3.3 of the project's reference gives the authors' diagnostic).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -19,10 +21,15 @@ import (
 // in row n the n-th draw's estimate of ∇θ E_D f(D); the draws must be independent. It draws its randomness from
 // src (which advances with every execution of the graph) and may keep state in scope. FromStraightThrough and FromScoreFunction adapt the two families of package reinmax.
 type Estimator struct {
-	Name      string
-	Tau       float64 // temperature, for the record (0 when the estimator has none)
-	K         int     // number of samples or loss evaluations, for the record (0 when the estimator has none)
-	Surrogate func(scope *model.Scope, src reinmax.Source, x *Node, loss func(d *Node) *Node) *Node
+	Name       string
+	Tau        float64 // temperature, for the record (0 when the estimator has none)
+	K          int     // number of samples or loss evaluations, for the record (0 when the estimator has none)
+	Alpha      float64 // mixing weight α of reinmax-alpha, for the record (0 when the estimator has none)
+	TauForward float64 // temperature τ_f of the decoupled estimators' sample, for the record (0 when none)
+	Surrogate  func(scope *model.Scope, src reinmax.Source, x *Node, loss func(d *Node) *Node) *Node
+	// Evaluations returns the number of evaluations of the loss that one draw makes on a problem with logits of the
+	// given dimensions; nil means 1 (the straight-through family: one sample, one evaluation).
+	Evaluations func(dims []int) int
 
 	// Oracle is the estimator's per-sample backward pass in package oracle when its gradient is a deterministic
 	// function of the sample (ST, ReinMax, GST); the lab then also reports the estimator's exact expected
@@ -51,6 +58,9 @@ func FromScoreFunction(sf reinmax.ScoreFunction) Estimator {
 	return Estimator{
 		Name: sf.Name(),
 		K:    sf.Evaluations(),
+		Evaluations: func(dims []int) int {
+			return reinmax.LossEvaluations(sf, reinmax.OneHotCategorical, shapes.Make(dtypes.Float64, dims...))
+		},
 		Surrogate: func(scope *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {
 			f := func(samples *Node) *Node { // (K, N, dims...) -> (K, N) or, per example, (K, N, M)
 				dims := samples.Shape().Dimensions
@@ -63,8 +73,9 @@ func FromScoreFunction(sf reinmax.ScoreFunction) Estimator {
 }
 
 // NewEstimator returns the registered straight-through estimator name with parameters p (a zero field selects
-// the estimator's default, as in reinmax.NewStraightThrough), with Tau and K set to the values in effect and, for
-// st, reinmax, gst-1.0 and gst-p, its Oracle. The error names the estimator or the parameter that is out of range.
+// the estimator's default, as in reinmax.NewStraightThrough), with Tau, K, Alpha and TauForward set to the values
+// in effect and, for st, reinmax, reinmax-alpha, gst-1.0, gst-p, and decoupled-st at τ_f = 1 (where it is st), its
+// Oracle. The error names the estimator or the parameter that is out of range.
 func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
 	st, err := reinmax.NewStraightThrough(name, p)
 	if err != nil {
@@ -81,13 +92,23 @@ func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
 			e.Tau = orDefault(p.Tau, spec.Tau)
 		case "k":
 			e.K = orDefault(p.K, spec.K)
+		case "alpha":
+			e.Alpha = orDefault(p.Alpha, spec.Alpha)
+		case "tau-forward":
+			e.TauForward = orDefault(p.TauForward, spec.TauForward)
 		}
 	}
 	switch name {
 	case "st":
 		e.Oracle = oracle.ST{Tau: e.Tau}
+	case "decoupled-st":
+		if e.TauForward == 1 { // the oracle's expectations sample at temperature 1
+			e.Oracle = oracle.ST{Tau: e.Tau}
+		}
 	case "reinmax":
 		e.Oracle = oracle.ReinMax{Tau: e.Tau}
+	case "reinmax-alpha":
+		e.Oracle = oracle.ReinMaxAlpha{Tau: e.Tau, Alpha: e.Alpha}
 	case "gst-1.0":
 		e.Oracle = oracle.GST{Tau: e.Tau, Gap: 1}
 	case "gst-p":
@@ -132,15 +153,37 @@ func Names() []string {
 	return out
 }
 
-// String returns the name with the parameters in effect, for example "reinmax(tau=1.5)" or "gr-mck(tau=1,K=10)".
+// String returns the name with the parameters in effect, for example "reinmax(tau=1.5)", "gr-mck(tau=1,K=10)" or
+// "reinmax-alpha(tau=1,alpha=0.75)".
 func (e Estimator) String() string {
-	switch {
-	case e.Tau != 0 && e.K != 0:
-		return fmt.Sprintf("%s(tau=%s,K=%d)", e.Name, fmtFloat(e.Tau), e.K)
-	case e.Tau != 0:
-		return fmt.Sprintf("%s(tau=%s)", e.Name, fmtFloat(e.Tau))
-	case e.K != 0:
-		return fmt.Sprintf("%s(K=%d)", e.Name, e.K)
+	return withParams(e.Name, e.Tau, e.K, e.Alpha, e.TauForward)
+}
+
+// withParams returns name(tau=…,K=…,alpha=…,tau_f=…) with the parameters that are not 0, or name alone.
+func withParams(name string, tau float64, k int, alpha, tauForward float64) string {
+	var ps []string
+	if tau != 0 {
+		ps = append(ps, "tau="+fmtFloat(tau))
 	}
-	return e.Name
+	if k != 0 {
+		ps = append(ps, fmt.Sprintf("K=%d", k))
+	}
+	if alpha != 0 {
+		ps = append(ps, "alpha="+fmtFloat(alpha))
+	}
+	if tauForward != 0 {
+		ps = append(ps, "tau_f="+fmtFloat(tauForward))
+	}
+	if len(ps) == 0 {
+		return name
+	}
+	return name + "(" + strings.Join(ps, ",") + ")"
+}
+
+// evaluations returns the number of loss evaluations of one draw on logits of dimensions dims.
+func (e Estimator) evaluations(dims []int) int {
+	if e.Evaluations == nil {
+		return 1
+	}
+	return e.Evaluations(dims)
 }

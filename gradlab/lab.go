@@ -58,6 +58,12 @@ type Lab struct {
 	Estimators []string  // registered estimators that the lab runs (see Names)
 	Taus       []float64 // temperatures; a pair that the estimator rejects (ReinMax below 1) is skipped
 	K          int       // K of the straight-through estimators that have one (gr-mck); 0: the registry's default
+	// Alphas are the mixing weights α at which the estimators that have one (reinmax-alpha) run, at every
+	// temperature, and enter the order-of-accuracy study; none: the registry's default (α = 1).
+	Alphas []float64
+	// TauForward is the temperature τ_f of the decoupled estimators' sample; 0: the registry's default (1). At
+	// τ_f ≠ 1 they sample another law than the problem's, and their bias includes that change of objective.
+	TauForward float64
 	// Evaluations is K of the score-function estimators, the loss evaluations per draw; 0: the registry's default
 	// (REINFORCE 1, RLOO 2).
 	Evaluations int
@@ -106,6 +112,14 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 			return nil, nil, nil, fmt.Errorf("gradlab: temperature %v, want a finite tau > 0", t)
 		}
 	}
+	for _, a := range l.Alphas {
+		if !(a >= 0.5) || math.IsInf(a, 0) {
+			return nil, nil, nil, fmt.Errorf("gradlab: alpha %v, want a finite alpha >= 0.5", a)
+		}
+	}
+	if tf := l.TauForward; tf < 0 || math.IsNaN(tf) || math.IsInf(tf, 0) {
+		return nil, nil, nil, fmt.Errorf("gradlab: tau-forward %v, want a finite tau-forward > 0", tf)
+	}
 	var problems []Problem
 	for _, s := range l.Problems {
 		p, err := s.New()
@@ -132,15 +146,21 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 			ests = append(ests, e) // no temperature: run once
 			continue
 		}
-		for _, tau := range l.Taus {
-			e, err := NewEstimator(name, reinmax.Params{Tau: tau, K: l.K})
-			if err != nil {
-				skipped = append(skipped, fmt.Sprintf("%s at tau=%s: %v", name, fmtFloat(tau), err))
-				continue
-			}
-			ests = append(ests, e)
-			if !slices.Contains(spec.Params, "tau") {
-				break // the temperature does not matter: run it once
+		for _, alpha := range l.alphas(spec) {
+			for _, tau := range l.Taus {
+				e, err := NewEstimator(name, l.params(tau, alpha))
+				if err != nil {
+					at := "tau=" + fmtFloat(tau)
+					if alpha != 0 {
+						at += ",alpha=" + fmtFloat(alpha)
+					}
+					skipped = append(skipped, fmt.Sprintf("%s at %s: %v", name, at, err))
+					continue
+				}
+				ests = append(ests, e)
+				if !slices.Contains(spec.Params, "tau") {
+					break // the temperature does not matter: run it once
+				}
 			}
 		}
 	}
@@ -153,6 +173,20 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 		}
 	}
 	return jobs, skipped, orderFamily, nil
+}
+
+// alphas returns the mixing weights at which the estimator of spec runs: Alphas when it reads α, else one 0 (the
+// default).
+func (l Lab) alphas(spec reinmax.Spec) []float64 {
+	if !slices.Contains(spec.Params, "alpha") || len(l.Alphas) == 0 {
+		return []float64{0}
+	}
+	return l.Alphas
+}
+
+// params returns the estimator parameters of one measurement.
+func (l Lab) params(tau, alpha float64) reinmax.Params {
+	return reinmax.Params{Tau: tau, K: l.K, Alpha: alpha, TauForward: l.TauForward}
 }
 
 // Validate returns an error naming the bad input (an unknown problem or estimator, a problem too large to
@@ -177,15 +211,18 @@ func (l Lab) Run(backend compute.Backend, report progress.Reporter) (*Summary, e
 	var exactEsts []Estimator
 	if family != nil {
 		for _, name := range l.Estimators {
-			e, err := NewEstimator(name, reinmax.Params{Tau: 1, K: l.K})
-			if err != nil {
-				continue
-			}
-			if e.Oracle != nil {
-				exactEsts = append(exactEsts, e)
-			}
-			if slices.Contains(OrderMCEstimators, name) {
-				mcEsts = append(mcEsts, e)
+			spec, _ := reinmax.Lookup(name) // plan checked the name
+			for _, alpha := range l.alphas(spec) {
+				e, err := NewEstimator(name, l.params(1, alpha))
+				if err != nil {
+					continue
+				}
+				if e.Oracle != nil {
+					exactEsts = append(exactEsts, e)
+				}
+				if slices.Contains(OrderMCEstimators, name) {
+					mcEsts = append(mcEsts, e)
+				}
 			}
 		}
 	}
@@ -206,7 +243,7 @@ func (l Lab) Run(backend compute.Backend, report progress.Reporter) (*Summary, e
 	if family != nil {
 		fam := NetFamily(*family)
 		for _, e := range exactEsts {
-			o, err := ExactOrder(fam, OrderExactH, e.Name, e.Oracle)
+			o, err := ExactOrder(fam, OrderExactH, orderName(e), e.Oracle)
 			if err != nil {
 				return sum, err
 			}
@@ -231,6 +268,14 @@ func (l Lab) Run(backend compute.Backend, report progress.Reporter) (*Summary, e
 	return sum, l.write(sum, family)
 }
 
+// orderName names an estimator in the order study: its name, with α for the α family.
+func orderName(e Estimator) string {
+	if e.Alpha != 0 {
+		return fmt.Sprintf("%s(alpha=%s)", e.Name, fmtFloat(e.Alpha))
+	}
+	return e.Name
+}
+
 // write writes the result files of sum.
 func (l Lab) write(sum *Summary, family *ProblemSpec) error {
 	path := func(name string) string { return filepath.Join(l.Dir, name) }
@@ -243,13 +288,10 @@ func (l Lab) write(sum *Summary, family *ProblemSpec) error {
 	if err := atomicfile.WriteBytes(path(TableFile), []byte(Table(sum))); err != nil {
 		return err
 	}
-	var problems []string
-	for _, r := range sum.Results {
-		if !slices.Contains(problems, r.Problem) {
-			problems = append(problems, r.Problem)
-		}
+	if err := atomicfile.WriteBytes(path(AtlasFile), []byte(Atlas(sum))); err != nil {
+		return err
 	}
-	for _, pr := range problems {
+	for _, pr := range problemOrder(sum.Results) {
 		var rs []*Result
 		for _, r := range sum.Results {
 			if r.Problem == pr {
@@ -258,6 +300,9 @@ func (l Lab) write(sum *Summary, family *ProblemSpec) error {
 		}
 		base, _, _ := strings.Cut(pr, ":")
 		if err := WriteTauPlot(path(TauPlotPrefix+base), pr, rs); err != nil {
+			return err
+		}
+		if err := WriteAtlasPlot(path(AtlasPlotPrefix+base), pr, rs); err != nil {
 			return err
 		}
 	}
@@ -301,7 +346,7 @@ func writeJSONL[T any](path string, recs []T) error {
 	})
 }
 
-var resultHeader = []string{"problem", "estimator", "tau", "k", "seed", "draws", "dim", "full_cov", "level", "exact_norm",
+var resultHeader = []string{"problem", "estimator", "tau", "k", "alpha", "tau_forward", "evals", "seed", "draws", "dim", "full_cov", "level", "exact_norm",
 	"rel_bias", "rel_bias_lo", "rel_bias_hi", "rel_bias_plugin", "exact_rel_bias", "noise_floor", "rel_std",
 	"mean_cos", "mean_cos_lo", "mean_cos_hi", "cos_of_mean", "cos_of_mean_lo", "cos_of_mean_hi",
 	"mse", "mse_lo", "mse_hi", "bias2", "var", "seconds"}
@@ -314,7 +359,8 @@ func resultRows(rs []*Result) [][]string {
 		if r.ExactRelBias != nil {
 			exact = g(*r.ExactRelBias)
 		}
-		rows = append(rows, []string{r.Problem, r.Estimator, g(r.Tau), strconv.Itoa(r.K), strconv.FormatInt(r.Seed, 10),
+		rows = append(rows, []string{r.Problem, r.Estimator, g(r.Tau), strconv.Itoa(r.K), g(r.Alpha), g(r.TauForward),
+			strconv.Itoa(r.Evals), strconv.FormatInt(r.Seed, 10),
 			strconv.Itoa(r.N), strconv.Itoa(r.Dim), strconv.FormatBool(r.FullCov), g(r.Level), g(r.ExactNorm),
 			g(r.RelBias), g(r.RelBiasLo), g(r.RelBiasHi), g(r.RelBiasPlugIn), exact, g(r.NoiseFloor), g(r.RelStd),
 			g(r.MeanCos), g(r.MeanCosLo), g(r.MeanCosHi), g(r.CosOfMean), g(r.CosOfMeanLo), g(r.CosOfMeanHi),
@@ -350,14 +396,8 @@ func orderRows(sum *Summary) [][]string {
 // cosines and the split of the mean squared error; then the slopes of the order-of-accuracy study.
 func Table(sum *Summary) string {
 	var b strings.Builder
-	var problems []string
-	for _, r := range sum.Results {
-		if !slices.Contains(problems, r.Problem) {
-			problems = append(problems, r.Problem)
-		}
-	}
 	f3 := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
-	for _, pr := range problems {
+	for _, pr := range problemOrder(sum.Results) {
 		var first *Result
 		for _, r := range sum.Results {
 			if r.Problem == pr {
@@ -365,17 +405,15 @@ func Table(sum *Summary) string {
 				break
 			}
 		}
-		fmt.Fprintf(&b, "### %s\n\n%d draws per row, %.0f%% intervals, ‖g*‖ = %.4g.\n\n", pr, first.N, 100*first.Level, first.ExactNorm)
-		b.WriteString("| estimator | τ | rel. bias [CI] | exact rel. bias | rel. std | mean cos | cos of mean | MSE = bias² + var |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "### %s\n\n%d draws per row, %.0f%% intervals, ‖g*‖ = %.4g; evals: loss evaluations per draw.\n\n",
+			pr, first.N, 100*first.Level, first.ExactNorm)
+		b.WriteString("| estimator | τ | evals | rel. bias [CI] | exact rel. bias | rel. std | mean cos | cos of mean | MSE = bias² + var |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range sum.Results {
 			if r.Problem != pr {
 				continue
 			}
-			name := r.Estimator
-			if r.K != 0 {
-				name = fmt.Sprintf("%s (K=%d)", name, r.K)
-			}
+			name := withParams(r.Estimator, 0, r.K, r.Alpha, r.TauForward)
 			exact, tau := "–", "–"
 			if r.ExactRelBias != nil {
 				exact = f3(*r.ExactRelBias)
@@ -383,7 +421,7 @@ func Table(sum *Summary) string {
 			if r.Tau != 0 {
 				tau = fmtFloat(r.Tau)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s [%s, %s] | %s | %s | %s | %s | %.3g = %.3g + %.3g |\n", name, tau,
+			fmt.Fprintf(&b, "| %s | %s | %d | %s [%s, %s] | %s | %s | %s | %s | %.3g = %.3g + %.3g |\n", name, tau, r.Evals,
 				f3(r.RelBias), f3(r.RelBiasLo), f3(r.RelBiasHi), exact, f3(r.RelStd), f3(r.MeanCos), f3(r.CosOfMean),
 				r.MSE, r.Bias2, r.Var)
 		}

@@ -51,16 +51,31 @@ func (c Config) withDefaults(dim int) (Config, error) {
 
 // Result is the measurement of one estimator on one problem: one row of the lab's tables.
 type Result struct {
-	Problem   string  `json:"problem"`
-	Estimator string  `json:"estimator"`
-	Tau       float64 `json:"tau"`
-	K         int     `json:"k"`
-	Seed      int64   `json:"seed"`
+	Problem    string  `json:"problem"`
+	Estimator  string  `json:"estimator"`
+	Tau        float64 `json:"tau"`
+	K          int     `json:"k"`
+	Alpha      float64 `json:"alpha,omitempty"`
+	TauForward float64 `json:"tau_forward,omitempty"`
+	// Evals is the number of loss evaluations of one draw: 1 for the straight-through family, K or more for the
+	// score-function one (IndeCateR: K·L·C).
+	Evals int   `json:"evals"`
+	Seed  int64 `json:"seed"`
 	Stats
 	// ExactRelBias is ‖E[g] − g*‖/‖g*‖ computed exactly by the oracle, when the estimator has an oracle form and
 	// the problem implements Expecter; nil otherwise.
 	ExactRelBias *float64 `json:"exact_rel_bias,omitempty"`
 	Seconds      float64  `json:"seconds"` // wall time of the draws
+}
+
+// Label returns the estimator with its parameters, as Estimator.String writes it.
+func (r *Result) Label() string { return withParams(r.Estimator, r.Tau, r.K, r.Alpha, r.TauForward) }
+
+// MSEAt returns the mean squared error of the average of the draws that a budget of b loss evaluations buys,
+// max(Bias2, 0) + Var·Evals/b: the bias stays, the variance falls with the number b/Evals of draws averaged. It is
+// defined for b >= Evals (at least one draw).
+func (r *Result) MSEAt(b float64) float64 {
+	return max(r.Bias2, 0) + r.Var*float64(max(r.Evals, 1))/b
 }
 
 // Measure draws cfg.Draws estimates of problem p's exact gradient with est on backend and summarises them. Progress
@@ -100,7 +115,8 @@ func Measure(backend compute.Backend, p Problem, est Estimator, cfg Config, repo
 	if err != nil {
 		return nil, fmt.Errorf("gradlab: problem %s: %w", p.Name(), err)
 	}
-	res := &Result{Problem: p.Name(), Estimator: est.Name, Tau: est.Tau, K: est.K, Seed: cfg.Seed}
+	res := &Result{Problem: p.Name(), Estimator: est.Name, Tau: est.Tau, K: est.K, Alpha: est.Alpha,
+		TauForward: est.TauForward, Evals: est.evaluations(dims), Seed: cfg.Seed}
 	if e, ok := p.(Expecter); ok && est.Oracle != nil {
 		mean, err := e.ExpectedGradient(est.Oracle)
 		if err != nil {

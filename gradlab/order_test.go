@@ -9,7 +9,8 @@ import (
 
 // TestOrderOfAccuracy checks the paper's claim on the family f_h(D) = F(h·D) of the default net problem, from the
 // oracle's exact expectations (no Monte Carlo): as h → 0 the relative bias of ST falls like h and that of ReinMax
-// at τ = 1 like h², while GST-1.0's, a different relaxation, does not fall at all. h spans [2⁻¹⁰, 2⁻⁶], inside the
+// at τ = 1 like h², while GST-1.0's, a different relaxation, does not fall at all; ReinMax with a free mixing weight
+// α is second order at α = 1 only. h spans [2⁻¹⁰, 2⁻⁶], inside the
 // asymptotic regime (measured: the local slopes there are 0.86 to 0.99 for ST and 2.00 to 2.02 for ReinMax).
 func TestOrderOfAccuracy(t *testing.T) {
 	t.Parallel()
@@ -23,6 +24,10 @@ func TestOrderOfAccuracy(t *testing.T) {
 		{"st", oracle.ST{Tau: 1}, 0.8, 1.2},
 		{"reinmax", oracle.ReinMax{Tau: 1}, 1.8, 2.2},
 		{"gst-1.0", oracle.GST{Tau: 1, Gap: 1}, -0.2, 0.2},
+		// The α family (ReinMaxAlpha): first order at every α but 1, where it is ReinMax.
+		{"reinmax-alpha(alpha=0.75)", oracle.ReinMaxAlpha{Tau: 1, Alpha: 0.75}, 0.8, 1.2},
+		{"reinmax-alpha(alpha=1)", oracle.ReinMaxAlpha{Tau: 1, Alpha: 1}, 1.8, 2.2},
+		{"reinmax-alpha(alpha=2)", oracle.ReinMaxAlpha{Tau: 1, Alpha: 2}, 0.8, 1.2},
 	} {
 		o, err := ExactOrder(fam, hs, test.name, test.est)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -162,37 +163,59 @@ func WriteOrderPlot(base, title string, exact []Order, mc []*MCOrder) error {
 		if o.Fitted {
 			label += fmt.Sprintf(": slope %.2f", o.Slope)
 		}
-		var thumb plot.Thumbnailer
-		if len(pts) > 0 {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-			eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
-			if err != nil {
-				return err
-			}
-			eb.LineStyle.Color = col
-			p.Add(sc, eb)
-			thumb = sc
-		}
-		if len(ups) > 0 {
-			sc, err := plotter.NewScatter(ups)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
-			p.Add(sc)
-			if thumb == nil {
-				thumb = sc
-			}
+		thumb, err := addBiasPoints(p, pts, bars, ups, draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}})
+		if err != nil {
+			return err
 		}
 		if thumb != nil {
 			p.Legend.Add(label, thumb)
 		}
 	}
 	return writePlots(base, title, [][]*plot.Plot{{p}}, 20*vg.Centimeter, 14*vg.Centimeter)
+}
+
+// drawTitle writes title (when not empty) at the top of dc and returns the canvas below it.
+func drawTitle(dc draw.Canvas, title string) draw.Canvas {
+	if title != "" {
+		sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 12), Handler: plot.DefaultTextHandler,
+			XAlign: draw.XCenter, YAlign: draw.YTop}
+		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
+		dc.Max.Y -= vg.Points(22)
+	}
+	return dc
+}
+
+// addBiasPoints adds to p the points pts with their error bars, drawn with glyph, and the upper bounds ups, drawn as
+// downward triangles of the same colour; it returns the thumbnail for a legend (the points', else the bounds'), nil
+// when there is nothing to draw.
+func addBiasPoints(p *plot.Plot, pts plotter.XYs, bars plotter.YErrors, ups plotter.XYs, glyph draw.GlyphStyle) (plot.Thumbnailer, error) {
+	var thumb plot.Thumbnailer
+	if len(pts) > 0 {
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = glyph
+		eb, err := plotter.NewYErrorBars(xyErrs{pts, bars})
+		if err != nil {
+			return nil, err
+		}
+		eb.LineStyle.Color = glyph.Color
+		p.Add(sc, eb)
+		thumb = sc
+	}
+	if len(ups) > 0 {
+		sc, err := plotter.NewScatter(ups)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: glyph.Color, Radius: vg.Points(3.5), Shape: invertedPyramid{}}
+		p.Add(sc)
+		if thumb == nil {
+			thumb = sc
+		}
+	}
+	return thumb, nil
 }
 
 // fmtH writes h as 2^k when it is a power of two up to rounding, for example 2⁻¹⁰ as "2^-10".
@@ -230,11 +253,24 @@ func addLinePoints(p *plot.Plot, label string, xy plotter.XYs, col color.Color) 
 	return nil
 }
 
-// estimatorColor gives every registered estimator a fixed colour, so that the plots agree.
+// estimatorColor gives every registered estimator a fixed colour, so that the plots agree; a name with parameters,
+// such as "reinmax-alpha(alpha=0.5)", gets a colour of its own from the family's shades.
 func estimatorColor(name string) color.Color {
 	order := []string{"st", "reinmax", "stgs", "gst-1.0", "gr-mck", "gst-p", "gumbel-softmax"}
 	if i := slices.Index(order, name); i >= 0 {
 		return plotutil.Color(i)
+	}
+	later := []string{"reinmax-rao", "reinmax-cv", "decoupled-st", "decoupled-stgs", "indecater"}
+	if i := slices.Index(later, name); i >= 0 {
+		return atlasPalette[10+i]
+	}
+	if rest, ok := strings.CutPrefix(name, "reinmax-alpha(alpha="); ok { // from purple at α = ½ to orange at α = 4
+		alpha, err := strconv.ParseFloat(strings.TrimSuffix(rest, ")"), 64)
+		if err == nil && alpha > 0 {
+			t := math.Max(0, math.Min(1, math.Log2(2*alpha)/3))
+			mix := func(a, b float64) uint8 { return uint8(a + t*(b-a)) }
+			return color.RGBA{R: mix(128, 230), G: mix(0, 140), B: mix(160, 0), A: 255}
+		}
 	}
 	switch name { // the score-function estimators the lab runs, in greys and black
 	case "reinforce":
@@ -249,10 +285,15 @@ func estimatorColor(name string) color.Color {
 
 // estimatorOrder returns the estimators of res in order of first appearance.
 func estimatorOrder(res []*Result) []string {
+	return firstAppearances(res, func(r *Result) string { return r.Estimator })
+}
+
+// firstAppearances returns the distinct values of key over res, in order of first appearance.
+func firstAppearances(res []*Result, key func(*Result) string) []string {
 	var names []string
 	for _, r := range res {
-		if !slices.Contains(names, r.Estimator) {
-			names = append(names, r.Estimator)
+		if k := key(r); !slices.Contains(names, k) {
+			names = append(names, k)
 		}
 	}
 	return names
@@ -285,18 +326,23 @@ func cmpFloat(a, b float64) int {
 // writePlots draws the grid of plots, under an optional title, on one page of size w×h, and writes it as
 // base+".png" and base+".svg".
 func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error {
+	return writeCanvas(base, w, h, func(dc draw.Canvas) { drawGrid(dc, title, plots) })
+}
+
+// writeCanvas draws a page of size w×h with paint and writes it as base+".png" and base+".svg".
+func writeCanvas(base string, w, h vg.Length, paint func(dc draw.Canvas)) error {
 	for _, format := range []string{"png", "svg"} {
 		var buf bytes.Buffer
 		switch format {
 		case "png":
 			c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(144))
-			drawGrid(draw.New(c), title, plots)
+			paint(draw.New(c))
 			if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 				return fmt.Errorf("gradlab: rendering %s.png: %w", base, err)
 			}
 		case "svg":
 			c := vgsvg.New(w, h)
-			drawGrid(draw.New(c), title, plots)
+			paint(draw.New(c))
 			if _, err := c.WriteTo(&buf); err != nil {
 				return fmt.Errorf("gradlab: rendering %s.svg: %w", base, err)
 			}
@@ -309,12 +355,7 @@ func writePlots(base, title string, plots [][]*plot.Plot, w, h vg.Length) error 
 }
 
 func drawGrid(dc draw.Canvas, title string, plots [][]*plot.Plot) {
-	if title != "" {
-		sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 12), Handler: plot.DefaultTextHandler,
-			XAlign: draw.XCenter, YAlign: draw.YTop}
-		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
-		dc.Max.Y -= vg.Points(22)
-	}
+	dc = drawTitle(dc, title)
 	if len(plots) == 1 && len(plots[0]) == 1 {
 		plots[0][0].Draw(dc)
 		return

@@ -22,11 +22,12 @@
 //   - Func and test functions with exact gradients: Quadratic, Cubic, RandomQuadratic, RandomCubic,
 //     RandomSmooth.
 //   - Expectation and ExactGradient: E_D f(D) and its gradient with respect to theta, by enumeration.
-//   - The per-sample backward passes of the straight-through family: ST, ReinMax, GST (GST-1.0 and GST-p)
-//     and STGS (which is also GR-MCK when given conditional Gumbel perturbations).
+//   - The per-sample backward passes of the straight-through family: ST, ReinMax, ReinMaxAlpha (ReinMax
+//     with a free mixing weight), GST (GST-1.0 and GST-p) and STGS (which is also GR-MCK when given
+//     conditional Gumbel perturbations).
 //   - GumbelMax and ConditionalGumbel, the samplers of perturbed logits, in log space.
-//   - ExpectedGradient, Euler and Heun: the exact expectation over D of an estimator, and the first- and
-//     second-order expressions that E[ST] and E[ReinMax] equal at tau = 1.
+//   - ExpectedGradient, Euler, Heun and Quadrature: the exact expectation over D of an estimator, and the
+//     two-node rules that E[ST] (first order), E[ReinMax] (second order) and E[ReinMaxAlpha] equal at tau = 1.
 //
 // # Reference
 //

@@ -77,6 +77,55 @@ func (e ReinMax) Grad(dst, theta []float64, s int, gD, gp []float64) {
 	}
 }
 
+// ReinMaxAlpha is generalised ReinMax with mixing weight Alpha >= ½ and temperature Tau > 0 (the free
+// weight of Wang & Bui, arXiv:2603.08257, with the coefficients chosen so that the estimator is consistent):
+//
+//	forward  D = e_s, s ~ Cat(pi0), pi0 = softmax(theta)
+//	backward P = softmax(theta/tau),  beta = 1/(2 alpha),  pi_alpha = (1 - beta) P + beta D
+//	         ∂L/∂theta = J(pi_alpha) gD / (1 - beta) - beta J(pi0) gD + J(pi0) gp
+//	                   = J(P) gD + beta (D - P) <D - P, gD> - beta J(pi0) gD + J(pi0) gp.
+//
+// The two lines agree because J((1 - β)P + βD) = (1 - β)[J(P) + β(D - P)(D - P)ᵀ] for one-hot D; the second
+// is also defined at alpha = ½ (beta = 1, pi_alpha = D) and is the one computed. Alpha = 1 is ReinMax
+// (2 J(pi1) - ½ J(pi0), pi1 = (P + D)/2) at every tau. At tau = 1 the estimator is
+// (1 - 1/alpha)·ST + (1/alpha)·ReinMax for every sample, and its expectation is Quadrature with
+// w = 1/(2 alpha); it is exact for quadratic f only at alpha = 1. Grad panics unless Alpha >= ½.
+type ReinMaxAlpha struct{ Tau, Alpha float64 }
+
+// Grad implements Estimator.
+func (e ReinMaxAlpha) Grad(dst, theta []float64, s int, gD, gp []float64) {
+	checkRow(dst, theta, s, gD, gp)
+	if !(e.Alpha >= 0.5) || math.IsInf(e.Alpha, 0) {
+		panic(badAlpha)
+	}
+	beta := 1 / (2 * e.Alpha)
+	C := len(theta)
+	P := make([]float64, C)
+	SoftmaxTau(P, theta, e.Tau)
+	JVP(dst, P, gD)
+	c := gD[s] - dot(P, gD) // <D - P, gD>
+	for i := range dst {
+		d := -P[i]
+		if i == s {
+			d++
+		}
+		dst[i] += beta * d * c
+	}
+	v := make([]float64, C) // gp - beta gD
+	for i := range v {
+		v[i] = -beta * gD[i]
+		if gp != nil {
+			v[i] += gp[i]
+		}
+	}
+	pi0 := make([]float64, C)
+	Softmax(pi0, theta)
+	JVP(v, pi0, v)
+	for i := range dst {
+		dst[i] += v[i]
+	}
+}
+
 // GST is the gapped straight-through estimator of Fan et al. (ICML 2022), GST-1.0 or GST-p, with
 // temperature Tau > 0 (the gst_mover of reference section 2):
 //

@@ -55,14 +55,9 @@ func ExactGradient(theta []float64, f Func) ([]float64, error) {
 //	J(pi_l) h_l,   h_{l,i} = E_{D_{-l}} Σ_j pi_{l,j} g_j · (e_i - e_j),
 //
 // where g_j = ∂f/∂d_l at (e_j, D_{-l}). It is the exact gradient with f(e_i) - f(e_j) replaced by its
-// first-order Taylor expansion at e_j, and it equals E_D[ST] at tau = 1 (reference section 1.3).
-// f.Grad is required. Errors and panics are those of ExactGradient.
-func Euler(theta []float64, f Func) ([]float64, error) {
-	return taylor(theta, f, func(g []float64, i, j, C int) float64 {
-		gj := g[j*C : (j+1)*C]
-		return gj[i] - gj[j] // g_j · (e_i - e_j)
-	})
-}
+// first-order Taylor expansion at e_j, and it equals E_D[ST] at tau = 1 (reference section 1.3). It is
+// Quadrature with w = 0. f.Grad is required. Errors and panics are those of ExactGradient.
+func Euler(theta []float64, f Func) ([]float64, error) { return Quadrature(theta, f, 0) }
 
 // Heun returns, for every variable l, the Heun (trapezoid, second-order) approximation of the exact
 // gradient, averaged over the other variables D_{-l}:
@@ -70,25 +65,31 @@ func Euler(theta []float64, f Func) ([]float64, error) {
 //	J(pi_l) h_l,   h_{l,i} = E_{D_{-l}} Σ_j pi_{l,j} ½(g_i + g_j) · (e_i - e_j),
 //
 // with g_j as in Euler. It is exact when f is quadratic in d_l, and it equals E_D[ReinMax] at tau = 1
-// (reference section 1.3). f.Grad is required. Errors and panics are those of ExactGradient.
-func Heun(theta []float64, f Func) ([]float64, error) {
-	return taylor(theta, f, func(g []float64, i, j, C int) float64 {
-		gi, gj := g[i*C:(i+1)*C], g[j*C:(j+1)*C]
-		return 0.5 * ((gi[i] + gj[i]) - (gi[j] + gj[j])) // ½(g_i + g_j) · (e_i - e_j)
-	})
-}
+// (reference section 1.3). It is Quadrature with w = ½. f.Grad is required. Errors and panics are those of
+// ExactGradient.
+func Heun(theta []float64, f Func) ([]float64, error) { return Quadrature(theta, f, 0.5) }
 
-// taylor computes J(pi_l) h_l with h_{l,i} = E_{D_{-l}} Σ_j pi_{l,j} diff(g, i, j), the common form of
-// Euler and Heun; diff approximates f(e_i) - f(e_j) from the row gradients g (C×C, row j = g_j).
-func taylor(theta []float64, f Func, diff func(g []float64, i, j, C int) float64) ([]float64, error) {
+// Quadrature returns, for every variable l, the two-node rule with weight w on the far node for
+// f(e_i) - f(e_j) = ∫₀¹ ∂f(e_j + t(e_i - e_j))·(e_i - e_j) dt, averaged over the other variables D_{-l}:
+//
+//	J(pi_l) h_l,   h_{l,i} = E_{D_{-l}} Σ_j pi_{l,j} [(1 - w) g_j + w g_i] · (e_i - e_j),
+//
+// with g_j as in Euler. w = 0 is Euler (E_D[ST] at tau = 1), w = ½ is Heun (E_D[ReinMax]), w = 1 takes the
+// gradient at the far node only, and E_D[ReinMaxAlpha] at tau = 1 is the rule with w = 1/(2 Alpha). Every w
+// is exact for f linear in d_l; for f quadratic in d_l the rule's error is (w - ½)·Σ_j pi_{l,j}
+// (g_i - g_j)·(e_i - e_j) before J(pi_l), so only w = ½ is exact. f.Grad is required. Errors and panics are
+// those of ExactGradient.
+func Quadrature(theta []float64, f Func, w float64) ([]float64, error) {
 	C := f.C
 	pi := rowProbs(theta, C)
 	h := make([]float64, len(theta))
-	err := sections(theta, pi, f, true, func(l int, w float64, _, g []float64) {
+	err := sections(theta, pi, f, true, func(l int, wt float64, _, g []float64) {
 		p, hl := pi[l*C:(l+1)*C], h[l*C:(l+1)*C]
 		for i := range C {
+			gi := g[i*C : (i+1)*C]
 			for j, pj := range p {
-				hl[i] += w * pj * diff(g, i, j, C)
+				gj := g[j*C : (j+1)*C]
+				hl[i] += wt * pj * ((1-w)*(gj[i]-gj[j]) + w*(gi[i]-gi[j]))
 			}
 		}
 	})

@@ -12,6 +12,7 @@ const (
 	badFunc   = "oracle: Func has a nil F, or its L*C does not match len(theta)"
 	noGrad    = "oracle: Func has a nil Grad"
 	badGap    = "oracle: GST gap must be >= 0 (0 selects GST-p)"
+	badAlpha  = "oracle: ReinMaxAlpha needs a finite Alpha >= 0.5"
 	noMass    = "oracle: logits define no distribution (NaN, +Inf, or all -Inf)"
 )
 

@@ -27,10 +27,11 @@ func init() {
 
 func newGradlabCommand() *cobra.Command {
 	var (
-		problem, estimators, taus, out, ckpt, dataDir string
-		draws, orderDraws, k, evaluations             int
-		seed                                          int64
-		order                                         bool
+		problem, estimators, taus, alphas, out, ckpt, dataDir string
+		draws, orderDraws, k, evaluations                     int
+		seed                                                  int64
+		tauForward                                            float64
+		order                                                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gradlab [--problem NAME] [--estimators a,b,...] [--tau 1,1.5,2] [--draws N] [--seed S] [--out DIR] [--checkpoint FILE]",
@@ -40,10 +41,12 @@ whose exact gradient the oracle computes by enumeration, and reports the relativ
 confidence interval (and the oracle's exact value for st, reinmax and gst), the relative standard deviation, the
 mean cosine to g*, the cosine of the mean, and the mean squared error split into bias^2 + variance.
 
-Estimators: the straight-through family at every --tau, and the unbiased score-function estimators for
-categorical variables (reinforce, reinforce-baseline, rloo) once each, with --evaluations loss evaluations per
-estimate: they show the other side of the trade, no bias and a larger variance. Compare the MSE per loss
-evaluation: a straight-through estimate costs one.
+Estimators: the straight-through family at every --tau (reinmax-alpha also at every --alpha; decoupled-st and
+decoupled-stgs sample at --tau-forward), and the unbiased score-function estimators for categorical variables
+(reinforce, reinforce-baseline, rloo, indecater) once each, with --evaluations samples per estimate: they show the
+other side of the trade, no bias and a larger variance. Compare the MSE per loss evaluation: a straight-through
+estimate costs one, IndeCateR's L·C per sample; atlas.md says which estimator has the lowest MSE at budgets of 1,
+10, 100 and 1000 loss evaluations, and atlas-PROBLEM.png plots bias against the standard deviation per evaluation.
 
 Problems (--problem NAME or NAME:key=value,...; "all" runs the four with their defaults):
   quadratic  f(D) = D'AD + b'D, one categorical, C = 8      (keys L, C, seed)
@@ -65,8 +68,9 @@ With a net problem, gradlab also runs the order-of-accuracy study at tau = 1: th
 reinmax and gst on f_h for h from 2^-12 to 1, with the slope of log bias against log h fitted on [2^-10, 2^-6]
 (about 1 for st, 2 for reinmax), and Monte-Carlo points at h = 1/2, 1/4, 1/8, 1/16 for st, reinmax and stgs.
 
-DIR receives results.csv and results.jsonl (one row per problem, estimator and tau), table.md, tau-PROBLEM.png
-and .svg (bias and std against tau), order.csv, order.jsonl and order-of-accuracy.png and .svg.
+DIR receives results.csv and results.jsonl (one row per problem, estimator and tau), table.md, atlas.md,
+tau-PROBLEM.png and .svg (bias and std against tau), atlas-PROBLEM.png and .svg, order.csv, order.jsonl and
+order-of-accuracy.png and .svg.
 The default run takes about a minute on 2 cores.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -117,6 +121,10 @@ The default run takes about a minute on 2 cores.`,
 			if lab.Taus, err = parseFloats("--tau", taus); err != nil {
 				return err
 			}
+			if lab.Alphas, err = parseFloats("--alpha", alphas); err != nil {
+				return err
+			}
+			lab.TauForward = tauForward
 			for _, t := range lab.Taus {
 				if !(t > 0) {
 					return usagef("--tau %v: want tau > 0", t)
@@ -169,7 +177,9 @@ The default run takes about a minute on 2 cores.`,
 	f.IntVar(&draws, "draws", 50000, "gradient estimates per problem, estimator and tau (at least 2)")
 	f.Int64Var(&seed, "seed", 1, "seed of the draws")
 	f.IntVar(&k, "k", 10, "Gumbel samples of gr-mck (the registry's default, 100, is ten times slower)")
-	f.IntVar(&evaluations, "evaluations", 0, "loss evaluations per estimate of the score-function estimators (0: reinforce 1, rloo 2)")
+	f.IntVar(&evaluations, "evaluations", 0, "loss evaluations per estimate of the score-function estimators (0: reinforce 1, rloo 2; indecater: K samples of L·C evaluations)")
+	f.StringVar(&alphas, "alpha", "1", "mixing weights of reinmax-alpha, comma-separated (each >= 0.5); each runs at every --tau and enters the order study")
+	f.Float64Var(&tauForward, "tau-forward", 1, "temperature of the forward sample of decoupled-st and decoupled-stgs")
 	f.BoolVar(&order, "order", true, "run the order-of-accuracy study when a net problem is selected")
 	f.IntVar(&orderDraws, "order-draws", 400000, "draws per Monte-Carlo point of the order-of-accuracy study")
 	f.StringVar(&out, "out", "runs/gradlab", "output folder")

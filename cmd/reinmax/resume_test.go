@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,8 @@ func command(args ...string) *exec.Cmd {
 	return cmd
 }
 
-// numbers reads an output folder's results.jsonl and returns its records without wall times and identities (the
-// identity is a function of the settings, which stay), one JSON text per record, in order of run and position.
+// numbers reads an output folder's results.jsonl and returns its records without wall times, one JSON text per
+// record, sorted (runs trained at the same time interleave their records).
 func numbers(t *testing.T, dir string) []string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "results.jsonl"))
@@ -61,6 +62,7 @@ func numbers(t *testing.T, dir string) []string {
 		seen[key] = len(out)
 		out = append(out, string(b))
 	}
+	slices.Sort(out)
 	return out
 }
 
