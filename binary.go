@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -189,7 +190,7 @@ func (e DecoupledST) SampleBinary(src Source, latent Latent, logits *Node) (hard
 // GivenBinary implements Binary.
 func (e DecoupledST) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
 	checkForm(e, latent, logits, bits)
-	return stBinary(src, logits, bits, orDefault(e.Tau, 1), orDefault(e.TauForward, 1))
+	return stBinary(src, logits, bits, cmp.Or(e.Tau, 1), cmp.Or(e.TauForward, 1))
 }
 
 // SampleBinary implements Binary.
@@ -211,7 +212,7 @@ func (e DecoupledSTGS) SampleBinary(src Source, latent Latent, logits *Node) (ha
 // GivenBinary implements Binary.
 func (e DecoupledSTGS) GivenBinary(src Source, latent Latent, logits, bits *Node) (hard, soft *Node) {
 	checkForm(e, latent, logits, bits)
-	return stgsBinary(src, logits, bits, orDefault(e.Tau, 1), orDefault(e.TauForward, 1))
+	return stgsBinary(src, logits, bits, cmp.Or(e.Tau, 1), cmp.Or(e.TauForward, 1))
 }
 
 // SampleBinary implements Binary.

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -115,7 +116,7 @@ func decoupledTau(e StraightThrough) float64 {
 	case STGS:
 		return e.tau()
 	case DecoupledSTGS:
-		return orDefault(e.Tau, 1)
+		return cmp.Or(e.Tau, 1)
 	}
 	panic("decoupledTau: not a Gumbel-based estimator")
 }
@@ -123,7 +124,7 @@ func decoupledTau(e StraightThrough) float64 {
 // tauForward returns τ_f of DecoupledSTGS, 1 for STGS.
 func tauForward(e StraightThrough) float64 {
 	if d, ok := e.(DecoupledSTGS); ok {
-		return orDefault(d.TauForward, 1)
+		return cmp.Or(d.TauForward, 1)
 	}
 	return 1
 }
@@ -186,9 +187,9 @@ func repeated(v float64, n int) []float64 {
 func tauForward2(e StraightThrough) float64 {
 	switch e := e.(type) {
 	case DecoupledST:
-		return orDefault(e.TauForward, 1)
+		return cmp.Or(e.TauForward, 1)
 	case DecoupledSTGS:
-		return orDefault(e.TauForward, 1)
+		return cmp.Or(e.TauForward, 1)
 	}
 	return 1
 }

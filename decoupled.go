@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -39,10 +40,10 @@ func (e DecoupledST) Validate() error { return checkDecoupled(e.Name(), e.Tau, e
 
 // checkDecoupled returns an error naming the estimator unless τ_b and τ_f (0: 1) are finite and positive.
 func checkDecoupled(name string, tau, tauForward float64) error {
-	if err := checkTau(name, orDefault(tau, 1), 0); err != nil {
+	if err := checkTau(name, cmp.Or(tau, 1), 0); err != nil {
 		return err
 	}
-	if tf := orDefault(tauForward, 1); !(tf > 0) || math.IsInf(tf, 0) {
+	if tf := cmp.Or(tauForward, 1); !(tf > 0) || math.IsInf(tf, 0) {
 		return fmt.Errorf("reinmax: %s: tau-forward = %v, want a finite tau-forward > 0", name, tf)
 	}
 	return nil
@@ -52,7 +53,7 @@ func checkDecoupled(name string, tau, tauForward float64) error {
 func (e DecoupledST) Sample(src Source, logits *Node) (hard, soft *Node) {
 	checkLogits(e.Name(), logits)
 	must(e.Validate())
-	pf := StopGradient(Softmax(DivScalar(logits, orDefault(e.TauForward, 1)), -1))
+	pf := StopGradient(Softmax(DivScalar(logits, cmp.Or(e.TauForward, 1)), -1))
 	return ST{Tau: e.Tau}.given(logits, sampleOneHot(src, pf), StopGradient(Softmax(logits, -1)))
 }
 
@@ -96,13 +97,13 @@ func (e DecoupledSTGS) Validate() error { return checkDecoupled(e.Name(), e.Tau,
 func (e DecoupledSTGS) Sample(src Source, logits *Node) (hard, soft *Node) {
 	checkLogits(e.Name(), logits)
 	must(e.Validate())
-	tf := orDefault(e.TauForward, 1)
+	tf := cmp.Or(e.TauForward, 1)
 	theta := finite(logits)
 	z := Add(StopGradient(scaledLogits(logits, tf)), gumbel(src, logits.Graph(), logits.Shape()))
 	if tf != 1 {
 		z = MulScalar(z, tf)
 	}
-	return relaxedJacobian(theta, oneHotArgMax(z), z, orDefault(e.Tau, 1)), Softmax(logits, -1)
+	return relaxedJacobian(theta, oneHotArgMax(z), z, cmp.Or(e.Tau, 1)), Softmax(logits, -1)
 }
 
 // Given implements StraightThrough.
@@ -110,13 +111,13 @@ func (e DecoupledSTGS) Given(src Source, logits, onehot *Node) (hard, soft *Node
 	checkLogits(e.Name(), logits)
 	checkOneHot(e.Name(), logits, onehot)
 	must(e.Validate())
-	tf := orDefault(e.TauForward, 1)
+	tf := cmp.Or(e.TauForward, 1)
 	theta := finite(logits)
 	z := Squeeze(conditionalGumbel(src, scaledLogits(logits, tf), onehot, 1), 0)
 	if tf != 1 {
 		z = MulScalar(z, tf)
 	}
-	return relaxedJacobian(theta, onehot, z, orDefault(e.Tau, 1)), Softmax(logits, -1)
+	return relaxedJacobian(theta, onehot, z, cmp.Or(e.Tau, 1)), Softmax(logits, -1)
 }
 
 // scaledLogits returns finite(logits/τ_f): masked logits stay the lowest finite value, whatever τ_f.

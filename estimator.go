@@ -178,12 +178,3 @@ func checkTau(name string, tau, min float64) error {
 	}
 	return nil
 }
-
-// orDefault returns v, or def when v is the zero value.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -48,8 +49,8 @@ func (e GRMCK) Validate() error {
 	return nil
 }
 
-func (e GRMCK) tau() float64 { return orDefault(e.Tau, 1) }
-func (e GRMCK) k() int       { return orDefault(e.K, 100) }
+func (e GRMCK) tau() float64 { return cmp.Or(e.Tau, 1) }
+func (e GRMCK) k() int       { return cmp.Or(e.K, 100) }
 
 // Sample implements StraightThrough.
 func (e GRMCK) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -49,8 +50,8 @@ func (e GST) Validate() error {
 	return nil
 }
 
-func (e GST) tau() float64 { return orDefault(e.Tau, 1) }
-func (e GST) gap() float64 { return orDefault(e.Gap, 1) }
+func (e GST) tau() float64 { return cmp.Or(e.Tau, 1) }
+func (e GST) gap() float64 { return cmp.Or(e.Gap, 1) }
 
 // Sample implements StraightThrough.
 func (e GST) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -28,7 +30,7 @@ func (GumbelSoftmax) Name() string { return "gumbel-softmax" }
 // Validate returns an error unless the parameters are in range.
 func (e GumbelSoftmax) Validate() error { return checkTau("gumbel-softmax", e.tau(), 0) }
 
-func (e GumbelSoftmax) tau() float64 { return orDefault(e.Tau, 1) }
+func (e GumbelSoftmax) tau() float64 { return cmp.Or(e.Tau, 1) }
 
 // Sample implements StraightThrough; hard is the relaxed sample y.
 func (e GumbelSoftmax) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -28,3 +28,31 @@ func TestResolve(t *testing.T) {
 		t.Error("Resolve accepted an unknown estimator")
 	}
 }
+
+func TestNewSaysTheFamily(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		family Family
+	}{{"reinmax", StraightThroughFamily}, {"gr-mck", StraightThroughFamily}, {"rloo", ScoreFunctionFamily}, {"exact", ScoreFunctionFamily}} {
+		e, err := New(tc.name, Params{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		st, sf := e.StraightThrough != nil, e.ScoreFunction != nil
+		if e.Spec.Family != tc.family || st != (tc.family == StraightThroughFamily) || sf == st {
+			t.Errorf("%s: family %v, straight-through %v, score-function %v; want %v and exactly one estimator", tc.name, e.Spec.Family, st, sf, tc.family)
+		}
+	}
+	if e, _ := New("gr-mck", Params{Tau: 0.5}); e.Params != (Params{Tau: 0.5, K: 100}) {
+		t.Errorf("gr-mck params %+v, want the default K written out", e.Params)
+	}
+	if _, err := New("reinmax", Params{Tau: 0.5}); err == nil {
+		t.Error("reinmax at tau 0.5 accepted")
+	}
+	if _, err := NewStraightThrough("rloo", Params{}); err == nil {
+		t.Error("a score-function estimator built as straight-through")
+	}
+	if _, err := NewScoreFunction("st", Params{}); err == nil {
+		t.Error("a straight-through estimator built as score-function")
+	}
+}

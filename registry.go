@@ -52,126 +52,127 @@ type Spec struct {
 	// Bernoulli says whether a straight-through estimator has a Bernoulli form (Binary, see NewBinary).
 	Bernoulli bool
 
-	// NewStraightThrough builds the estimator of a StraightThroughFamily spec with validated parameters.
-	NewStraightThrough func(Params) (StraightThrough, error)
-	// NewScoreFunction builds the estimator of a ScoreFunctionFamily spec with validated parameters.
-	NewScoreFunction func(Params) (ScoreFunction, error)
+	// build makes the estimator with parameters p, not yet validated: a StraightThrough or a ScoreFunction,
+	// as Family says.
+	build func(p Params) validator
+}
+
+// validator is a registered estimator of either family before New checks its parameters.
+type validator interface {
+	Name() string
+	Validate() error
 }
 
 var registry = []Spec{
 	{
 		Name: "st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
-		Summary:            "straight-through: D ~ Cat(π); grad (1/τ)J(softmax(θ/τ))g_D (first order, Euler)",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ST{Tau: p.Tau}) },
+		Summary: "straight-through: D ~ Cat(π); grad (1/τ)J(softmax(θ/τ))g_D (first order, Euler)",
+		build:   func(p Params) validator { return ST{Tau: p.Tau} },
 	},
 	{
 		Name: "stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
-		Summary:            "straight-through Gumbel-Softmax: D = onehot(argmax(θ+G)); grad (1/τ)J(softmax((θ+G)/τ))g_D",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(STGS{Tau: p.Tau}) },
+		Summary: "straight-through Gumbel-Softmax: D = onehot(argmax(θ+G)); grad (1/τ)J(softmax((θ+G)/τ))g_D",
+		build:   func(p Params) validator { return STGS{Tau: p.Tau} },
 	},
 	{
 		Name: "gumbel-softmax", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
-		Summary:            "relaxed Gumbel-Softmax: forward y = softmax((θ+G)/τ), not one-hot; exact gradient of y",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GumbelSoftmax{Tau: p.Tau}) },
+		Summary: "relaxed Gumbel-Softmax: forward y = softmax((θ+G)/τ), not one-hot; exact gradient of y",
+		build:   func(p Params) validator { return GumbelSoftmax{Tau: p.Tau} },
 	},
 	{
 		Name: "gst-1.0", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
-		Summary:            "gapped straight-through, gap 1: D ~ Cat(π); grad (1/τ)J(softmax(θ'/τ))g_D, θ' gapped logits",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GST{Tau: p.Tau, Gap: 1}) },
+		Summary: "gapped straight-through, gap 1: D ~ Cat(π); grad (1/τ)J(softmax(θ'/τ))g_D, θ' gapped logits",
+		build:   func(p Params) validator { return GST{Tau: p.Tau, Gap: 1} },
 	},
 	{
 		Name: "gst-p", Family: StraightThroughFamily, Params: []string{"tau"}, Tau: 1,
-		Summary:            "gapped straight-through, gap -log(1-π_s)/π_s: as gst-1.0 with a probability-dependent gap",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GST{Tau: p.Tau, Adaptive: true}) },
+		Summary: "gapped straight-through, gap -log(1-π_s)/π_s: as gst-1.0 with a probability-dependent gap",
+		build:   func(p Params) validator { return GST{Tau: p.Tau, Adaptive: true} },
 	},
 	{
 		Name: "gr-mck", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 100,
-		Summary:            "Gumbel-Rao: D ~ Cat(π); grad STGS's averaged over K Gumbels conditioned on D",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(GRMCK{Tau: p.Tau, K: p.K}) },
+		Summary: "Gumbel-Rao: D ~ Cat(π); grad STGS's averaged over K Gumbels conditioned on D",
+		build:   func(p Params) validator { return GRMCK{Tau: p.Tau, K: p.K} },
 	},
 	{
 		Name: "reinmax", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau"}, Tau: 1,
-		Summary:            "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMax{Tau: p.Tau}) },
+		Summary: "ReinMax: D ~ Cat(π); grad 2J((softmax(θ/τ)+D)/2)g_D - J(π)g_D/2 (second order, Heun); tau >= 1",
+		build:   func(p Params) validator { return ReinMax{Tau: p.Tau} },
 	},
 	{
 		Name: "reinmax-alpha", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "alpha"}, Tau: 1, Alpha: 1,
-		Summary:            "ReinMax with mixing weight alpha: D ~ Cat(π); grad J(P)g_D + β(D-P)<D-P,g_D> - βJ(π)g_D, P = softmax(θ/τ), β = 1/(2α); alpha=1 is reinmax; alpha >= 0.5, tau >= 1",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxAlpha{Tau: p.Tau, Alpha: p.Alpha}) },
+		Summary: "ReinMax with mixing weight alpha: D ~ Cat(π); grad J(P)g_D + β(D-P)<D-P,g_D> - βJ(π)g_D, P = softmax(θ/τ), β = 1/(2α); alpha=1 is reinmax; alpha >= 0.5, tau >= 1",
+		build:   func(p Params) validator { return ReinMaxAlpha{Tau: p.Tau, Alpha: p.Alpha} },
 	},
 	{
 		Name: "reinmax-rao", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 10,
-		Summary:            "ReinMax-Rao: D ~ Cat(π); grad 2(1/K)Σ J_τ(θ+G_k)g_D - J(π)g_D/2, G_k Gumbels conditioned on D (J(π₁) of reinmax replaced by GR-MCK's)",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxRao{Tau: p.Tau, K: p.K}) },
+		Summary: "ReinMax-Rao: D ~ Cat(π); grad 2(1/K)Σ J_τ(θ+G_k)g_D - J(π)g_D/2, G_k Gumbels conditioned on D (J(π₁) of reinmax replaced by GR-MCK's)",
+		build:   func(p Params) validator { return ReinMaxRao{Tau: p.Tau, K: p.K} },
 	},
 	{
 		Name: "reinmax-cv", Family: StraightThroughFamily, Params: []string{"tau", "k"}, Tau: 1, K: 10,
-		Summary:            "ReinMax-CV: reinmax + [(1/K)Σ J_τ(θ+G_k) - J_τ(θ+G_0)]g_D, mean 0 given D: reinmax's expectation, more variance; tau >= 1",
-		NewStraightThrough: func(p Params) (StraightThrough, error) { return validated(ReinMaxCV{Tau: p.Tau, K: p.K}) },
+		Summary: "ReinMax-CV: reinmax + [(1/K)Σ J_τ(θ+G_k) - J_τ(θ+G_0)]g_D, mean 0 given D: reinmax's expectation, more variance; tau >= 1",
+		build:   func(p Params) validator { return ReinMaxCV{Tau: p.Tau, K: p.K} },
 	},
 	{
 		Name: "decoupled-st", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
 		Summary: "decoupled straight-through: D ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax(θ/τ))g_D; tau-forward=1 is st",
-		NewStraightThrough: func(p Params) (StraightThrough, error) {
-			return validated(DecoupledST{Tau: p.Tau, TauForward: p.TauForward})
-		},
+		build:   func(p Params) validator { return DecoupledST{Tau: p.Tau, TauForward: p.TauForward} },
 	},
 	{
 		Name: "decoupled-stgs", Family: StraightThroughFamily, Bernoulli: true, Params: []string{"tau", "tau-forward"}, Tau: 1, TauForward: 1,
 		Summary: "decoupled STGS: D = onehot(argmax(θ+τ_f G)) ~ Cat(softmax(θ/τ_f)); grad (1/τ)J(softmax((θ+τ_f G)/τ))g_D; tau-forward=1 is stgs",
-		NewStraightThrough: func(p Params) (StraightThrough, error) {
-			return validated(DecoupledSTGS{Tau: p.Tau, TauForward: p.TauForward})
-		},
+		build:   func(p Params) validator { return DecoupledSTGS{Tau: p.Tau, TauForward: p.TauForward} },
 	},
 	{
 		Name: "reinforce", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
-		Summary:          "REINFORCE: x_k ~ q; grad (1/K)Σ f(x_k)∂log q(x_k); binary and categorical",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(Reinforce{K: p.K}) },
+		Summary: "REINFORCE: x_k ~ q; grad (1/K)Σ f(x_k)∂log q(x_k); binary and categorical",
+		build:   func(p Params) validator { return Reinforce{K: p.K} },
 	},
 	{
 		Name: "reinforce-baseline", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
-		Summary:          "REINFORCE with a moving-average baseline c: grad (1/K)Σ (f(x_k)-c)∂log q(x_k); binary and categorical",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(ReinforceBaseline{K: p.K}) },
+		Summary: "REINFORCE with a moving-average baseline c: grad (1/K)Σ (f(x_k)-c)∂log q(x_k); binary and categorical",
+		build:   func(p Params) validator { return ReinforceBaseline{K: p.K} },
 	},
 	{
 		Name: "rloo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2, Categorical: true,
-		Summary:          "REINFORCE leave-one-out: grad (1/(K-1))Σ (f(x_k)-mean f)∂log q(x_k); K >= 2; binary and categorical",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RLOO{K: p.K}) },
+		Summary: "REINFORCE leave-one-out: grad (1/(K-1))Σ (f(x_k)-mean f)∂log q(x_k); K >= 2; binary and categorical",
+		build:   func(p Params) validator { return RLOO{K: p.K} },
 	},
 	{
 		Name: "arms", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
-		Summary:          "ARMS: K antithetic samples (Dirichlet copula), debiased leave-one-out; K >= 2; binary only",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(ARMS{K: p.K}) },
+		Summary: "ARMS: K antithetic samples (Dirichlet copula), debiased leave-one-out; K >= 2; binary only",
+		build:   func(p Params) validator { return ARMS{K: p.K} },
 	},
 	{
 		Name: "disarm", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
-		Summary:          "DisARM: K/2 antithetic pairs; grad ½(f(b)-f(b~))(b-b~)σ(|α|); K even >= 2; binary only",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(DisARM{K: p.K}) },
+		Summary: "DisARM: K/2 antithetic pairs; grad ½(f(b)-f(b~))(b-b~)σ(|α|); K even >= 2; binary only",
+		build:   func(p Params) validator { return DisARM{K: p.K} },
 	},
 	{
 		Name: "relax", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 3,
-		Summary:          "RELAX: learned control variate ηf(σ(z/λ))+r(z), trained on the variance; K multiple of 3; binary only",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RELAX{K: p.K}) },
+		Summary: "RELAX: learned control variate ηf(σ(z/λ))+r(z), trained on the variance; K multiple of 3; binary only",
+		build:   func(p Params) validator { return RELAX{K: p.K} },
 	},
 	{
 		Name: "double-cv", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
-		Summary:          "Double CV: leave-one-out plus a learned Taylor control variate from ∂f/∂b; K >= 2; binary only",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(DoubleCV{K: p.K}) },
+		Summary: "Double CV: leave-one-out plus a learned Taylor control variate from ∂f/∂b; K >= 2; binary only",
+		build:   func(p Params) validator { return DoubleCV{K: p.K} },
 	},
 	{
 		Name: "rodeo", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 2,
-		Summary:          "RODEO: leave-one-out plus learned discrete-Stein control variates; K >= 2; binary only",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(RODEO{K: p.K}) },
+		Summary: "RODEO: leave-one-out plus learned discrete-Stein control variates; K >= 2; binary only",
+		build:   func(p Params) validator { return RODEO{K: p.K} },
 	},
 	{
 		Name: "indecater", Family: ScoreFunctionFamily, Params: []string{"k"}, K: 1, Categorical: true,
-		Summary:          "IndeCateR: per variable, the sum over its C outcomes with the others sampled; K·L·C evaluations; binary and categorical",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return validatedSF(IndeCateR{K: p.K}) },
+		Summary: "IndeCateR: per variable, the sum over its C outcomes with the others sampled; K·L·C evaluations; binary and categorical",
+		build:   func(p Params) validator { return IndeCateR{K: p.K} },
 	},
 	{
 		Name: "exact", Family: ScoreFunctionFamily, Categorical: true,
-		Summary:          "exact: value and gradient by enumerating all 2^L or C^L outcomes (at most 65536); binary and categorical",
-		NewScoreFunction: func(p Params) (ScoreFunction, error) { return Exact{}, nil },
+		Summary: "exact: value and gradient by enumerating all 2^L or C^L outcomes (at most 65536); binary and categorical",
+		build:   func(p Params) validator { return Exact{} },
 	},
 }
 
@@ -210,21 +211,51 @@ func Lookup(name string) (Spec, error) {
 	return Spec{}, fmt.Errorf("reinmax: unknown estimator %q (valid: %s)", name, strings.Join(Names(), ", "))
 }
 
+// Estimator is a registered estimator of either family, as New builds it. Exactly one of StraightThrough and
+// ScoreFunction is set, the one of Spec.Family.
+type Estimator struct {
+	Spec            Spec
+	Params          Params          // the parameters it runs with, defaults written out (Resolve)
+	StraightThrough StraightThrough // the estimator, when Spec.Family is StraightThroughFamily
+	ScoreFunction   ScoreFunction   // the estimator, when Spec.Family is ScoreFunctionFamily
+}
+
+// New returns the estimator registered under name with parameters p (a zero field selects the estimator's default),
+// or an error naming the parameter that is out of range.
+func New(name string, p Params) (Estimator, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return Estimator{}, err
+	}
+	if err := checkParams(s, p); err != nil {
+		return Estimator{}, err
+	}
+	v := s.build(p)
+	if err := v.Validate(); err != nil {
+		return Estimator{}, err
+	}
+	e := Estimator{Spec: s, Params: resolve(s, p)}
+	switch s.Family {
+	case StraightThroughFamily:
+		e.StraightThrough = v.(StraightThrough)
+	case ScoreFunctionFamily:
+		e.ScoreFunction = v.(ScoreFunction)
+	}
+	return e, nil
+}
+
 // NewStraightThrough returns the straight-through-family estimator registered under name with parameters p, or an
 // error naming the parameter that is out of range.
 func NewStraightThrough(name string, p Params) (StraightThrough, error) {
-	s, err := Lookup(name)
+	e, err := New(name, p)
 	if err != nil {
 		return nil, err
 	}
-	if s.Family != StraightThroughFamily {
+	if e.StraightThrough == nil {
 		return nil, fmt.Errorf("reinmax: %s is a %s estimator: it needs the loss of every sample, not a straight-through sample",
-			name, s.Family)
+			name, e.Spec.Family)
 	}
-	if err := checkParams(s, p); err != nil {
-		return nil, err
-	}
-	return s.NewStraightThrough(p)
+	return e.StraightThrough, nil
 }
 
 // NewBinary returns the Bernoulli form of the straight-through estimator registered under name with parameters p
@@ -251,18 +282,15 @@ func NewBinary(name string, p Params) (Binary, error) {
 // NewScoreFunction returns the score-function-family estimator registered under name with parameters p, or an error
 // naming the parameter that is out of range (for example K too small for the estimator).
 func NewScoreFunction(name string, p Params) (ScoreFunction, error) {
-	s, err := Lookup(name)
+	e, err := New(name, p)
 	if err != nil {
 		return nil, err
 	}
-	if s.Family != ScoreFunctionFamily {
+	if e.ScoreFunction == nil {
 		return nil, fmt.Errorf("reinmax: %s is a %s estimator: it returns a sample whose gradient is the estimator, not a surrogate of the loss",
-			name, s.Family)
+			name, e.Spec.Family)
 	}
-	if err := checkParams(s, p); err != nil {
-		return nil, err
-	}
-	return s.NewScoreFunction(p)
+	return e.ScoreFunction, nil
 }
 
 // checkParams rejects values that a zero-means-default convention would otherwise hide: a negative, NaN or infinite
@@ -281,28 +309,4 @@ func checkParams(s Spec, p Params) error {
 		return fmt.Errorf("reinmax: %s: K = %d, want K >= 1", s.Name, p.K)
 	}
 	return nil
-}
-
-type validator interface {
-	StraightThrough
-	Validate() error
-}
-
-func validated(e validator) (StraightThrough, error) {
-	if err := e.Validate(); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
-
-type sfValidator interface {
-	ScoreFunction
-	Validate() error
-}
-
-func validatedSF(e sfValidator) (ScoreFunction, error) {
-	if err := e.Validate(); err != nil {
-		return nil, err
-	}
-	return e, nil
 }

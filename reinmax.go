@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -31,7 +33,7 @@ func (ReinMax) Name() string { return "reinmax" }
 // Validate returns an error unless the parameters are in range.
 func (e ReinMax) Validate() error { return checkTau("reinmax", e.tau(), 1) }
 
-func (e ReinMax) tau() float64 { return orDefault(e.Tau, 1) }
+func (e ReinMax) tau() float64 { return cmp.Or(e.Tau, 1) }
 
 // Sample implements StraightThrough.
 func (e ReinMax) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -53,8 +54,8 @@ func (e ReinMaxAlpha) Validate() error {
 	return checkAlpha(e.Name(), e.alpha())
 }
 
-func (e ReinMaxAlpha) tau() float64   { return orDefault(e.Tau, 1) }
-func (e ReinMaxAlpha) alpha() float64 { return orDefault(e.Alpha, 1) }
+func (e ReinMaxAlpha) tau() float64   { return cmp.Or(e.Tau, 1) }
+func (e ReinMaxAlpha) alpha() float64 { return cmp.Or(e.Alpha, 1) }
 
 // checkAlpha returns an error naming the estimator unless alpha is finite and at least ½.
 func checkAlpha(name string, alpha float64) error {

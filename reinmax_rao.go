@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -49,8 +50,8 @@ func (e ReinMaxRao) Validate() error {
 	return checkConditionalK(e.Name(), e.K)
 }
 
-func (e ReinMaxRao) tau() float64 { return orDefault(e.Tau, 1) }
-func (e ReinMaxRao) k() int       { return orDefault(e.K, 10) }
+func (e ReinMaxRao) tau() float64 { return cmp.Or(e.Tau, 1) }
+func (e ReinMaxRao) k() int       { return cmp.Or(e.K, 10) }
 
 // checkConditionalK returns an error naming the estimator unless k (0: the default) is at least 1.
 func checkConditionalK(name string, k int) error {
@@ -134,9 +135,9 @@ func (e ReinMaxCV) Validate() error {
 	return nil
 }
 
-func (e ReinMaxCV) tau() float64 { return orDefault(e.Tau, 1) }
-func (e ReinMaxCV) k() int       { return orDefault(e.K, 10) }
-func (e ReinMaxCV) eta() float64 { return orDefault(e.Eta, 1) }
+func (e ReinMaxCV) tau() float64 { return cmp.Or(e.Tau, 1) }
+func (e ReinMaxCV) k() int       { return cmp.Or(e.K, 10) }
+func (e ReinMaxCV) eta() float64 { return cmp.Or(e.Eta, 1) }
 
 // Sample implements StraightThrough: D and z₀ come from one Gumbel perturbation.
 func (e ReinMaxCV) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -35,7 +37,7 @@ type ARMS struct {
 func (ARMS) Name() string { return "arms" }
 
 // Evaluations implements ScoreFunction.
-func (e ARMS) Evaluations() int { return orDefault(e.K, 2) }
+func (e ARMS) Evaluations() int { return cmp.Or(e.K, 2) }
 
 // Validate returns an error unless the parameters are in range.
 func (e ARMS) Validate() error {

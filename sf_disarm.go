@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -31,7 +33,7 @@ type DisARM struct {
 func (DisARM) Name() string { return "disarm" }
 
 // Evaluations implements ScoreFunction: twice the number of antithetic pairs.
-func (e DisARM) Evaluations() int { return orDefault(e.K, 2) }
+func (e DisARM) Evaluations() int { return cmp.Or(e.K, 2) }
 
 // Validate returns an error unless the parameters are in range.
 func (e DisARM) Validate() error {

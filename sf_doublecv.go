@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -39,9 +40,9 @@ type DoubleCV struct {
 func (DoubleCV) Name() string { return "double-cv" }
 
 // Evaluations implements ScoreFunction.
-func (e DoubleCV) Evaluations() int { return orDefault(e.K, 2) }
+func (e DoubleCV) Evaluations() int { return cmp.Or(e.K, 2) }
 
-func (e DoubleCV) lr() float64 { return orDefault(e.LR, 1e-3) }
+func (e DoubleCV) lr() float64 { return cmp.Or(e.LR, 1e-3) }
 
 // Validate returns an error unless the parameters are in range.
 func (e DoubleCV) Validate() error {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/gomlx/compute/dtypes"
@@ -38,7 +39,7 @@ func (IndeCateR) Name() string { return "indecater" }
 
 // Evaluations implements ScoreFunction: K, the number of joint samples; f is evaluated L·C times for each (see
 // EvaluationsFor).
-func (e IndeCateR) Evaluations() int { return orDefault(e.K, 1) }
+func (e IndeCateR) Evaluations() int { return cmp.Or(e.K, 1) }
 
 // EvaluationsFor implements EvaluationCounter: K·L·C evaluations of f per example, C = 2 for Bernoulli variables.
 func (e IndeCateR) EvaluationsFor(latent Latent, logits shapes.Shape) int {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -29,7 +30,7 @@ type Reinforce struct {
 func (Reinforce) Name() string { return "reinforce" }
 
 // Evaluations implements ScoreFunction.
-func (e Reinforce) Evaluations() int { return orDefault(e.K, 1) }
+func (e Reinforce) Evaluations() int { return cmp.Or(e.K, 1) }
 
 // Validate returns an error unless the parameters are in range.
 func (e Reinforce) Validate() error {
@@ -71,9 +72,9 @@ type ReinforceBaseline struct {
 func (ReinforceBaseline) Name() string { return "reinforce-baseline" }
 
 // Evaluations implements ScoreFunction.
-func (e ReinforceBaseline) Evaluations() int { return orDefault(e.K, 1) }
+func (e ReinforceBaseline) Evaluations() int { return cmp.Or(e.K, 1) }
 
-func (e ReinforceBaseline) decay() float64 { return orDefault(e.Decay, 0.95) }
+func (e ReinforceBaseline) decay() float64 { return cmp.Or(e.Decay, 0.95) }
 
 // Validate returns an error unless the parameters are in range.
 func (e ReinforceBaseline) Validate() error {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -50,10 +51,10 @@ type RELAX struct {
 func (RELAX) Name() string { return "relax" }
 
 // Evaluations implements ScoreFunction: three per estimate (f(b), f(σ(z/λ)), f(σ(z̃/λ))).
-func (e RELAX) Evaluations() int { return orDefault(e.K, 3) }
+func (e RELAX) Evaluations() int { return cmp.Or(e.K, 3) }
 
-func (e RELAX) hidden() int { return orDefault(e.Hidden, 100) }
-func (e RELAX) lr() float64 { return orDefault(e.LR, 1e-3) }
+func (e RELAX) hidden() int { return cmp.Or(e.Hidden, 100) }
+func (e RELAX) lr() float64 { return cmp.Or(e.LR, 1e-3) }
 
 // Validate returns an error unless the parameters are in range.
 func (e RELAX) Validate() error {

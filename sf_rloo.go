@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -27,7 +29,7 @@ type RLOO struct {
 func (RLOO) Name() string { return "rloo" }
 
 // Evaluations implements ScoreFunction.
-func (e RLOO) Evaluations() int { return orDefault(e.K, 2) }
+func (e RLOO) Evaluations() int { return cmp.Or(e.K, 2) }
 
 // Validate returns an error unless the parameters are in range.
 func (e RLOO) Validate() error {

@@ -1,6 +1,7 @@
 package reinmax
 
 import (
+	"cmp"
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -53,10 +54,10 @@ type RODEO struct {
 func (RODEO) Name() string { return "rodeo" }
 
 // Evaluations implements ScoreFunction.
-func (e RODEO) Evaluations() int { return orDefault(e.K, 2) }
+func (e RODEO) Evaluations() int { return cmp.Or(e.K, 2) }
 
-func (e RODEO) hidden() int { return orDefault(e.Hidden, 100) }
-func (e RODEO) lr() float64 { return orDefault(e.LR, 1e-3) }
+func (e RODEO) hidden() int { return cmp.Or(e.Hidden, 100) }
+func (e RODEO) lr() float64 { return cmp.Or(e.LR, 1e-3) }
 
 // Validate returns an error unless the parameters are in range.
 func (e RODEO) Validate() error {

@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -30,7 +32,7 @@ func (ST) Name() string { return "st" }
 // Validate returns an error unless the parameters are in range.
 func (e ST) Validate() error { return checkTau("st", e.tau(), 0) }
 
-func (e ST) tau() float64 { return orDefault(e.Tau, 1) }
+func (e ST) tau() float64 { return cmp.Or(e.Tau, 1) }
 
 // Sample implements StraightThrough.
 func (e ST) Sample(src Source, logits *Node) (hard, soft *Node) {

@@ -1,6 +1,8 @@
 package reinmax
 
 import (
+	"cmp"
+
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -26,7 +28,7 @@ func (STGS) Name() string { return "stgs" }
 // Validate returns an error unless the parameters are in range.
 func (e STGS) Validate() error { return checkTau("stgs", e.tau(), 0) }
 
-func (e STGS) tau() float64 { return orDefault(e.Tau, 1) }
+func (e STGS) tau() float64 { return cmp.Or(e.Tau, 1) }
 
 // Sample implements StraightThrough.
 func (e STGS) Sample(src Source, logits *Node) (hard, soft *Node) {

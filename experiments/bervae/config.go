@@ -70,23 +70,25 @@ func (c Config) Validate() error {
 	return err
 }
 
-// estimator returns the configured estimator: a reinmax.StraightThrough or a reinmax.ScoreFunction.
-func (c Config) estimator() (any, error) {
+// estimator returns the configured estimator, of either family: K is the number of evaluations of a score-function
+// estimator, and the number of samples a straight-through estimator averages over.
+func (c Config) estimator() (reinmax.Estimator, error) {
+	if c.Estimator == "exact" {
+		return reinmax.Estimator{}, fmt.Errorf("bervae: exact enumeration of 2^200 outcomes is impossible; choose another estimator")
+	}
 	spec, err := reinmax.Lookup(c.Estimator)
 	if err != nil {
-		return nil, err
+		return reinmax.Estimator{}, err
 	}
-	if spec.Family == reinmax.StraightThroughFamily {
-		return reinmax.NewStraightThrough(c.Estimator, reinmax.Params{Tau: c.Tau})
+	p := reinmax.Params{Tau: c.Tau}
+	if spec.Family == reinmax.ScoreFunctionFamily {
+		p = reinmax.Params{K: c.K}
 	}
-	if c.Estimator == "exact" {
-		return nil, fmt.Errorf("bervae: exact enumeration of 2^200 outcomes is impossible; choose another estimator")
-	}
-	sf, err := reinmax.NewScoreFunction(c.Estimator, reinmax.Params{K: c.K})
+	est, err := reinmax.New(c.Estimator, p)
 	if err != nil {
-		return nil, fmt.Errorf("bervae: %w", err)
+		return est, fmt.Errorf("bervae: %w", err)
 	}
-	return sf, nil
+	return est, nil
 }
 
 // PaperConfig returns the paper's settings for an estimator on a data set with K evaluations: batch 100, 10⁶

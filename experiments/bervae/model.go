@@ -1,8 +1,6 @@
 package bervae
 
 import (
-	"errors"
-
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -26,7 +24,7 @@ const leak = 0.3
 // vae builds the model's graph for one configuration. est is a reinmax.StraightThrough or a reinmax.ScoreFunction.
 type vae struct {
 	cfg Config
-	est any
+	est reinmax.Estimator
 }
 
 func act(x *Node) *Node { return activation.LeakyReluWith(x, leak) }
@@ -80,19 +78,17 @@ func (m vae) negELBO(scope *model.Scope, x *Node) (loss, recon *Node) {
 	alpha := m.encode(scope, x)
 	src := reinmax.ScopeSource(scope)
 	k := m.cfg.K
-	switch est := m.est.(type) {
-	case reinmax.StraightThrough:
+	switch m.est.Spec.Family {
+	case reinmax.StraightThroughFamily:
 		// The two-category logits [a, 1−a] of the reference, up to a common shift: [α, 0] has the same softmax.
 		logits := Stack([]*Node{alpha, ZerosLike(alpha)}, -1)
 		dims := append([]int{k}, logits.Shape().Dimensions...)
-		hard, _ := est.Sample(src, BroadcastToDims(InsertAxes(logits, 0), dims...))
+		hard, _ := m.est.StraightThrough.Sample(src, BroadcastToDims(InsertAxes(logits, 0), dims...))
 		z := Squeeze(SliceAxis(hard, -1, AxisElem(0)), -1)
 		recon = ReduceMean(m.reconstruction(scope, x, z), 0)
-	case reinmax.ScoreFunction:
+	case reinmax.ScoreFunctionFamily:
 		f := func(z *Node) *Node { return m.reconstruction(scope, x, z) }
-		recon = est.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f)
-	default:
-		panic(errors.New("bervae: estimator of unknown family"))
+		recon = m.est.ScoreFunction.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f)
 	}
 	return Add(recon, kl(alpha, m.prior(scope, x.Graph(), x.DType()))), recon
 }

@@ -65,17 +65,23 @@ func (c Config) Validate() error {
 	return err
 }
 
-// estimator returns the configured estimator: a reinmax.StraightThrough, or reinmax.Exact (the paper's exact
-// gradient, feasible when the C^L codes number at most reinmax.MaxExactOutcomes, as for 8x4).
-func (c Config) estimator() (any, error) {
-	if c.Estimator != "exact" {
-		return reinmax.NewStraightThrough(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+// estimator returns the configured estimator: one of the straight-through family, or the exact gradient "exact" (the
+// paper's, feasible when the C^L codes number at most reinmax.MaxExactOutcomes, as for 8x4).
+func (c Config) estimator() (reinmax.Estimator, error) {
+	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	if err != nil {
+		return est, err
 	}
-	shape := shapes.Make(dtypes.Float32, c.Latents, c.Categories)
-	if _, err := reinmax.ExactOutcomes(reinmax.OneHotCategorical, shape); err != nil {
-		return nil, fmt.Errorf("catvae: %s: %w", c.Name(), err)
+	if est.Spec.Family == reinmax.ScoreFunctionFamily {
+		if c.Estimator != "exact" {
+			return est, fmt.Errorf("catvae: %s is a score-function estimator; the experiment takes the straight-through family or exact", c.Estimator)
+		}
+		shape := shapes.Make(dtypes.Float32, c.Latents, c.Categories)
+		if _, err := reinmax.ExactOutcomes(reinmax.OneHotCategorical, shape); err != nil {
+			return est, fmt.Errorf("catvae: %s: %w", c.Name(), err)
+		}
 	}
-	return reinmax.NewScoreFunction("exact", reinmax.Params{})
+	return est, nil
 }
 
 // resolved returns c with the estimator's parameters written out (reinmax.Resolve): its default temperature and

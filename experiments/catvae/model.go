@@ -2,7 +2,6 @@ package catvae
 
 import (
 	"errors"
-	"fmt"
 	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -16,10 +15,11 @@ import (
 // Pixels is the number of pixels of an MNIST image.
 const Pixels = 28 * 28
 
-// vae builds the model's graph for one configuration. est is a reinmax.StraightThrough, or reinmax.Exact.
+// vae builds the model's graph for one configuration, with an estimator of the straight-through family or the exact
+// gradient.
 type vae struct {
 	cfg Config
-	est any
+	est reinmax.Estimator
 }
 
 // terms are the per-batch means of the two parts of the negative ELBO.
@@ -72,12 +72,12 @@ func (m vae) negELBO(scope *model.Scope, x *Node) terms {
 	lc := m.cfg.Latents * m.cfg.Categories
 	soft := Softmax(logits, -1)
 	var bce *Node
-	switch est := m.est.(type) {
-	case reinmax.StraightThrough:
+	switch m.est.Spec.Family {
+	case reinmax.StraightThroughFamily:
 		var hard *Node
-		hard, soft = est.Sample(reinmax.ScopeSource(scope), logits)
+		hard, soft = m.est.StraightThrough.Sample(reinmax.ScopeSource(scope), logits)
 		bce = bernoulliNLL(x, m.decode(scope, Reshape(hard, b, lc)))
-	case reinmax.ScoreFunction:
+	case reinmax.ScoreFunctionFamily:
 		// f(codes) for all N codes at once, shape (N, B): Σ_pixels softplus(o_n) − ⟨x_b, o_n⟩, one decoder pass
 		// per code and a matrix product instead of an (N, B, 784) tensor.
 		f := func(codes *Node) *Node {
@@ -86,9 +86,7 @@ func (m vae) negELBO(scope *model.Scope, x *Node) terms {
 			xo := DotGeneral(out, []int{1}, nil, x, []int{1}, nil)
 			return Sub(InsertAxes(ReduceSum(Softplus(out), -1), 1), xo)
 		}
-		bce = ReduceAllMean(est.Estimate(nil, nil, reinmax.OneHotCategorical, logits, f))
-	default:
-		panic(fmt.Errorf("catvae: estimator %T of no known family", m.est))
+		bce = ReduceAllMean(m.est.ScoreFunction.Estimate(nil, nil, reinmax.OneHotCategorical, logits, f))
 	}
 	return terms{bce: bce, kl: m.klUniform(soft)}
 }

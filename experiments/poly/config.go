@@ -85,31 +85,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// estimator builds the run's estimator: a reinmax.StraightThrough, or a reinmax.ScoreFunction whose K evaluations
-// divide the batch (each step then draws Batch/K examples of K samples, the same Batch evaluations of the loss as
-// the straight-through estimators).
-func (c Config) estimator() (any, error) {
-	spec, err := reinmax.Lookup(c.Estimator)
-	if err != nil {
-		return nil, fmt.Errorf("poly: unknown estimator %q (valid: %s)", c.Estimator, strings.Join(reinmax.Names(), ", "))
-	}
-	params := reinmax.Params{Tau: c.Tau, K: c.K}
-	if spec.Family == reinmax.StraightThroughFamily {
-		est, err := reinmax.NewStraightThrough(c.Estimator, params)
-		if err != nil {
-			return nil, fmt.Errorf("poly: %w", err)
-		}
-		return est, nil
-	}
+// estimator builds the run's estimator, of either family; a score-function estimator's K evaluations must divide
+// the batch (each step then draws Batch/K examples of K samples, the same Batch evaluations of the loss as the
+// straight-through estimators).
+func (c Config) estimator() (reinmax.Estimator, error) {
 	if c.Estimator == "exact" {
-		return nil, fmt.Errorf("poly: exact enumeration of 2^%d outcomes is not feasible; choose another estimator", c.L)
+		return reinmax.Estimator{}, fmt.Errorf("poly: exact enumeration of 2^%d outcomes is not feasible; choose another estimator", c.L)
 	}
-	est, err := reinmax.NewScoreFunction(c.Estimator, params)
+	if _, err := reinmax.Lookup(c.Estimator); err != nil {
+		return reinmax.Estimator{}, fmt.Errorf("poly: unknown estimator %q (valid: %s)", c.Estimator, strings.Join(reinmax.Names(), ", "))
+	}
+	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
 	if err != nil {
-		return nil, fmt.Errorf("poly: %w", err)
+		return est, fmt.Errorf("poly: %w", err)
 	}
-	if k := est.Evaluations(); c.Batch%k != 0 {
-		return nil, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", c.Estimator, k, c.Batch)
+	if sf := est.ScoreFunction; sf != nil && c.Batch%sf.Evaluations() != 0 {
+		return est, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", c.Estimator, sf.Evaluations(), c.Batch)
 	}
 	return est, nil
 }

@@ -136,7 +136,7 @@ func MeasureCost(cfg CostConfig, rep progress.Reporter) ([]Cost, error) {
 	}
 	var out []Cost
 	for i, it := range items {
-		est, err := reinmax.NewStraightThrough(it.name, it.params)
+		est, err := reinmax.New(it.name, it.params)
 		if err != nil {
 			return nil, fmt.Errorf("poly: %w", err)
 		}
@@ -162,7 +162,7 @@ func MeasureCost(cfg CostConfig, rep progress.Reporter) ([]Cost, error) {
 }
 
 // measureOne trains one run of cfg.Batch samples and measures its time and memory.
-func measureOne(backend compute.Backend, cfg CostConfig, est reinmax.StraightThrough, obj Objective) (Cost, error) {
+func measureOne(backend compute.Backend, cfg CostConfig, est reinmax.Estimator, obj Objective) (Cost, error) {
 	settle()
 	procstat.ResetPeak()
 	base, _ := procstat.Memory("VmRSS")

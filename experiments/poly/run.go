@@ -193,7 +193,7 @@ const (
 	sampleStream = 0x5eed     // the graph's random number generator
 )
 
-func newTrainer(backend compute.Backend, cfg Config, est any, obj Objective, seed int64) (*trainer, error) {
+func newTrainer(backend compute.Backend, cfg Config, est reinmax.Estimator, obj Objective, seed int64) (*trainer, error) {
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(seed*1_000_003 + sampleStream); err != nil {
 		return nil, fmt.Errorf("poly: %w", err)
@@ -221,26 +221,28 @@ func newTrainer(backend compute.Backend, cfg Config, est any, obj Objective, see
 		theta := thetaV.NodeValue(g)
 		src := reinmax.ScopeSource(scope)
 		var loss *graph.Node
-		switch est := est.(type) {
-		case reinmax.StraightThrough:
+		switch est.Spec.Family {
+		case reinmax.StraightThroughFamily:
+			st := est.StraightThrough
 			logits := graph.BroadcastToDims(graph.InsertAxes(theta, 0), cfg.Batch, cfg.L, 2)
 			var hard *graph.Node
-			if sampleDrawsNoise[est.Name()] {
-				hard, _ = est.Sample(src, logits)
+			if sampleDrawsNoise[st.Name()] {
+				hard, _ = st.Sample(src, logits)
 			} else {
-				hard, _ = est.Given(src, logits, bernoulliOneHot(src, logits))
+				hard, _ = st.Given(src, logits, bernoulliOneHot(src, logits))
 			}
 			z := graph.Squeeze(graph.SliceAxis(hard, -1, graph.AxisElem(0)), -1) // (batch, L): 1 where category 0 was drawn
 			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets, cfg.Batch, cfg.L))
 			loss = graph.ReduceAllMean(power(graph.Abs(graph.Sub(z, c)), obj.P))
-		case reinmax.ScoreFunction:
+		case reinmax.ScoreFunctionFamily:
 			// Batch/K examples of the L binary variables, z_l = 1 with probability σ(θ_l0 − θ_l1); K samples each.
-			k := est.Evaluations()
+			sf := est.ScoreFunction
+			k := sf.Evaluations()
 			alpha := graph.Squeeze(graph.Sub(graph.SliceAxis(theta, -1, graph.AxisElem(0)), graph.SliceAxis(theta, -1, graph.AxisElem(1))), -1)
 			alpha = graph.BroadcastToDims(graph.InsertAxes(alpha, 0), cfg.Batch/k, cfg.L)
 			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets[:cfg.L], 1, 1, cfg.L))
 			f := func(z *graph.Node) *graph.Node { return graph.ReduceMean(power(graph.Abs(graph.Sub(z, c)), obj.P), -1) }
-			loss = graph.ReduceAllMean(est.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f))
+			loss = graph.ReduceAllMean(sf.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f))
 		}
 		opt.UpdateGraph(scope, g, loss)
 		lossSumV.SetNodeValue(graph.Add(lossSumV.NodeValue(g), graph.ConvertDType(loss, dtypes.Float64)))
@@ -252,11 +254,12 @@ func newTrainer(backend compute.Backend, cfg Config, est any, obj Objective, see
 }
 
 // sampleDrawsNoise names the estimators whose sample is a function of their own noise (the Gumbel perturbation of
-// STGS and Gumbel-Softmax); they are run through Sample. The others draw the sample by a categorical draw and then
+// STGS and Gumbel-Softmax) or not drawn from Cat(softmax θ) (the decoupled estimators' Cat(softmax(θ/τ_f))); they
+// are run through Sample. The others draw the sample by a categorical draw and then
 // need no noise (ST, GST, ReinMax) or noise conditioned on the sample (GR-MCK); they are run through Given at a
 // sample drawn by bernoulliOneHot, which has the same law and costs one uniform per variable instead of the two
 // Gumbels per variable of reinmax.Categorical.
-var sampleDrawsNoise = map[string]bool{"stgs": true, "gumbel-softmax": true}
+var sampleDrawsNoise = map[string]bool{"stgs": true, "gumbel-softmax": true, "decoupled-st": true, "decoupled-stgs": true}
 
 // bernoulliOneHot draws one-hot samples D ~ Cat(softmax(logits)) of binary variables (logits shaped (..., 2)) by
 // inversion: category 0 is drawn when u < σ(θ_0 − θ_1) for u ~ U(0, 1).
