@@ -41,6 +41,10 @@ type Config struct {
 	Every int `json:"every"`
 	// Seed gives the initial θ (the same for every estimator and p) and the sampling noise.
 	Seed int64 `json:"seed"`
+	// Binary runs a straight-through estimator in its Bernoulli form (reinmax.Binary, one logit θ_l0 − θ_l1 per
+	// variable, element-wise backward) instead of its two-category form; the two draw the same samples from the
+	// same uniforms and give the same gradient up to rounding. Only estimators with a Bernoulli form take it.
+	Binary bool `json:"binary"`
 }
 
 // DefaultConfig returns the paper's settings for ReinMax with p = 2 and seed 0: L = 128, batch 64, Adam lr 1e-3,
@@ -98,6 +102,9 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
 	if err != nil {
 		return est, fmt.Errorf("poly: %w", err)
+	}
+	if c.Binary && !est.Spec.Bernoulli {
+		return est, fmt.Errorf("poly: %s has no Bernoulli form; --binary takes %s", c.Estimator, strings.Join(bernoulliForms(), ", "))
 	}
 	if sf := est.ScoreFunction; sf != nil && c.Batch%sf.Evaluations() != 0 {
 		return est, fmt.Errorf("poly: %s evaluates the loss K = %d times per example; batch %d is not a multiple of K", c.Estimator, sf.Evaluations(), c.Batch)
@@ -177,4 +184,15 @@ func (s Sweep) Runs() ([]Config, error) {
 		return nil, fmt.Errorf("poly: the sweep is empty: give at least one estimator, p and seed")
 	}
 	return out, nil
+}
+
+// bernoulliForms lists the estimators that have a Bernoulli form.
+func bernoulliForms() []string {
+	var out []string
+	for _, s := range reinmax.Estimators() {
+		if s.Bernoulli {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }

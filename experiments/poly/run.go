@@ -220,9 +220,21 @@ func newTrainer(backend compute.Backend, cfg Config, est reinmax.Estimator, obj 
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, g *graph.Graph) {
 		theta := thetaV.NodeValue(g)
 		src := reinmax.ScopeSource(scope)
+		// alpha are the variables' logits θ_l0 − θ_l1 (z_l = 1 with probability σ(α_l)); lossOf is the mean loss of
+		// samples z of shape (cfg.Batch, L).
+		alpha := graph.Squeeze(graph.Sub(graph.SliceAxis(theta, -1, graph.AxisElem(0)), graph.SliceAxis(theta, -1, graph.AxisElem(1))), -1)
+		lossOf := func(z *graph.Node) *graph.Node {
+			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets, cfg.Batch, cfg.L))
+			return graph.ReduceAllMean(power(graph.Abs(graph.Sub(z, c)), obj.P))
+		}
 		var loss *graph.Node
-		switch est.Spec.Family {
-		case reinmax.StraightThroughFamily:
+		switch {
+		case cfg.Binary:
+			// One logit per variable; z drawn from one uniform per variable, as bernoulliOneHot draws it.
+			z, _ := est.StraightThrough.(reinmax.Binary).SampleBinary(src, reinmax.Bernoulli,
+				graph.BroadcastToDims(graph.InsertAxes(alpha, 0), cfg.Batch, cfg.L))
+			loss = lossOf(z)
+		case est.Spec.Family == reinmax.StraightThroughFamily:
 			st := est.StraightThrough
 			logits := graph.BroadcastToDims(graph.InsertAxes(theta, 0), cfg.Batch, cfg.L, 2)
 			var hard *graph.Node
@@ -231,18 +243,15 @@ func newTrainer(backend compute.Backend, cfg Config, est reinmax.Estimator, obj 
 			} else {
 				hard, _ = st.Given(src, logits, bernoulliOneHot(src, logits))
 			}
-			z := graph.Squeeze(graph.SliceAxis(hard, -1, graph.AxisElem(0)), -1) // (batch, L): 1 where category 0 was drawn
-			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets, cfg.Batch, cfg.L))
-			loss = graph.ReduceAllMean(power(graph.Abs(graph.Sub(z, c)), obj.P))
-		case reinmax.ScoreFunctionFamily:
-			// Batch/K examples of the L binary variables, z_l = 1 with probability σ(θ_l0 − θ_l1); K samples each.
+			loss = lossOf(graph.Squeeze(graph.SliceAxis(hard, -1, graph.AxisElem(0)), -1)) // 1 where category 0 was drawn
+		default:
+			// Batch/K examples of the L binary variables, K samples each.
 			sf := est.ScoreFunction
 			k := sf.Evaluations()
-			alpha := graph.Squeeze(graph.Sub(graph.SliceAxis(theta, -1, graph.AxisElem(0)), graph.SliceAxis(theta, -1, graph.AxisElem(1))), -1)
-			alpha = graph.BroadcastToDims(graph.InsertAxes(alpha, 0), cfg.Batch/k, cfg.L)
 			c := graph.Const(g, tensors.FromFlatDataAndDimensions(targets[:cfg.L], 1, 1, cfg.L))
 			f := func(z *graph.Node) *graph.Node { return graph.ReduceMean(power(graph.Abs(graph.Sub(z, c)), obj.P), -1) }
-			loss = graph.ReduceAllMean(sf.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f))
+			loss = graph.ReduceAllMean(sf.Estimate(scope.At("estimator"), src, reinmax.Bernoulli,
+				graph.BroadcastToDims(graph.InsertAxes(alpha, 0), cfg.Batch/k, cfg.L), f))
 		}
 		opt.UpdateGraph(scope, g, loss)
 		lossSumV.SetNodeValue(graph.Add(lossSumV.NodeValue(g), graph.ConvertDType(loss, dtypes.Float64)))
