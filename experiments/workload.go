@@ -7,3 +7,10 @@ type Workload struct {
 	Step     func() error // runs one step; the first compiles the graph
 	Close    func()       // releases the compiled graph
 }
+
+// WorkloadSpec says which training step a workload times.
+type WorkloadSpec struct {
+	Estimator string // a registry name
+	Batch     int    // examples per step; 0 for the workload's default
+	Binary    bool   // the estimator's Bernoulli form, for a workload of binary variables
+}

@@ -29,7 +29,7 @@ func init() {
 }
 
 // benchWorkloads are the workloads of `reinmax bench`, each beside the experiment it times.
-var benchWorkloads = map[string]func(backend compute.Backend, estimator string, batch int) (experiments.Workload, error){
+var benchWorkloads = map[string]func(backend compute.Backend, w experiments.WorkloadSpec) (experiments.Workload, error){
 	"vae":    catvae.BenchWorkload,
 	"poly":   poly.BenchWorkload,
 	"bervae": bervae.BenchWorkload,
@@ -38,6 +38,7 @@ var benchWorkloads = map[string]func(backend compute.Backend, estimator string, 
 func newBenchCommand() *cobra.Command {
 	var (
 		workload, estimator, cpuprofile string
+		binary                          bool
 		steps, warmup, batch            int
 	)
 	cmd := &cobra.Command{
@@ -75,7 +76,7 @@ build with GOEXPERIMENT=simd. bench/compare.py runs this command and PyTorch alt
 			if err != nil {
 				return err
 			}
-			w, err := newWorkload(backend, estimator, batch)
+			w, err := newWorkload(backend, experiments.WorkloadSpec{Estimator: estimator, Batch: batch, Binary: binary})
 			if err != nil {
 				return usageError{err}
 			}
@@ -88,6 +89,7 @@ build with GOEXPERIMENT=simd. bench/compare.py runs this command and PyTorch alt
 	cmd.Flags().IntVar(&steps, "steps", 50, "timed steps")
 	cmd.Flags().IntVar(&warmup, "warmup", 5, "untimed steps first (the first one compiles the graph)")
 	cmd.Flags().IntVar(&batch, "batch", 0, "batch size; 0 for the workload's (vae 100, poly 512)")
+	cmd.Flags().BoolVar(&binary, "binary", false, "poly and bervae: the estimator's Bernoulli form (one logit per binary variable) instead of its two-category form")
 	cmd.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	return cmd
 }

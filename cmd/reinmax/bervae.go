@@ -22,7 +22,7 @@ func newBerVAECommand() *cobra.Command {
 		steps, evalEvery, iwSamples, iwImages      int
 		trainSize, evalSize                        int
 		tau, lr                                    float64
-		paper, fixed                               bool
+		paper, fixed, binary                       bool
 		sf                                         sweepFlags
 	)
 	cmd := &cobra.Command{
@@ -93,6 +93,7 @@ change it.`,
 				set(changed("lr"), &c.LR, lr)
 				set(changed("optimizer"), &c.Optimizer, optimizer)
 				set(changed("fixed-binarization"), &c.FixedBinarization, fixed)
+				set(changed("binary"), &c.Binary, binary)
 			}
 			runs, err := s.Runs()
 			if err != nil {
@@ -113,6 +114,7 @@ change it.`,
 	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or ranges a-b")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol")
 	f.BoolVar(&fixed, "fixed-binarization", false, "binarise the training images once per run instead of every epoch")
+	f.BoolVar(&binary, "binary", false, "run straight-through estimators in their Bernoulli form (one logit per latent; see reinmax list)")
 	f.Float64Var(&tau, "tau", 0, "temperature of straight-through estimators (default: the paper's)")
 	f.Float64Var(&lr, "lr", 0, "learning rate for every estimator (default: RAdam 3e-4 for straight-through, the RODEO protocol's Adam rate for score-function)")
 	f.StringVar(&optimizer, "optimizer", "", "adam or radam for every estimator (default: per family, as --lr)")

@@ -17,9 +17,13 @@ func newListCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tFAMILY\tPARAMETERS\tSEMANTICS")
+			fmt.Fprintln(w, "NAME\tFAMILY\tPARAMETERS\tBERNOULLI FORM\tSEMANTICS")
 			for _, s := range reinmax.Estimators() {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Name, s.Family, paramsText(s), s.Summary)
+				form := "-"
+				if s.Bernoulli {
+					form = "yes"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Family, paramsText(s), form, s.Summary)
 			}
 			return w.Flush()
 		},
@@ -35,6 +39,10 @@ func paramsText(s reinmax.Spec) string {
 			parts = append(parts, fmt.Sprintf("tau=%g", s.Tau))
 		case "k":
 			parts = append(parts, fmt.Sprintf("k=%d", s.K))
+		case "alpha":
+			parts = append(parts, fmt.Sprintf("alpha=%g", s.Alpha))
+		case "tau-forward":
+			parts = append(parts, fmt.Sprintf("tau-forward=%g", s.TauForward))
 		default:
 			parts = append(parts, p)
 		}

@@ -30,7 +30,7 @@ func newPolyCommand() *cobra.Command {
 		ps, estimators, seeds, target, tau, costK string
 		steps, batch, latents, every, k           int
 		c, lr                                     float64
-		paper, cost                               bool
+		paper, cost, binary                       bool
 		costBatch, costSteps                      int
 		costMax                                   time.Duration
 		sf                                        sweepFlags
@@ -87,6 +87,7 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 			}
 			s.Modify = func(r *poly.Config) {
 				r.Steps, r.Batch, r.L, r.Every, r.C, r.LR, r.Target = steps, batch, latents, every, c, lr, poly.Target(target)
+				r.Binary = binary
 			}
 			if !changed("out") && poly.Target(target) == poly.Ramp {
 				sf.out += "-ramp"
@@ -123,6 +124,7 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck in training (default 100)")
 	f.IntVar(&every, "every", def.Every, "steps between two records of a run")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol: every straight-through estimator, seeds 0-9")
+	f.BoolVar(&binary, "binary", false, "run straight-through estimators in their Bernoulli form (one logit per variable; see reinmax list)")
 	f.BoolVar(&cost, "cost", false, "measure time per 200 steps and peak memory per estimator instead (writes DIR/cost.csv)")
 	f.StringVar(&costK, "cost-k", "100,300,1000", "with --cost: the K values GR-MCK is measured with")
 	f.IntVar(&costBatch, "cost-batch", 512, "with --cost: samples per step")

@@ -12,15 +12,20 @@ import (
 )
 
 // BenchWorkload is the training step of the Bernoulli VAE (200 binary latents) on MNIST's settings for the
-// estimator with K = 2 decoder evaluations, on a batch (0: the paper's 100) of fixed random binary images: the
-// `bervae` workload of `reinmax bench`.
-func BenchWorkload(backend compute.Backend, estimator string, batch int) (experiments.Workload, error) {
+// estimator with K = 2 decoder evaluations, on a batch (0: the paper's 100) of fixed random binary images, in the
+// estimator's Bernoulli form when w.Binary is set: the `bervae` workload of `reinmax bench`.
+func BenchWorkload(backend compute.Backend, w experiments.WorkloadSpec) (experiments.Workload, error) {
+	estimator, batch := w.Estimator, w.Batch
 	cfg, err := PaperConfig("mnist", 2, estimator)
 	if err != nil {
 		return experiments.Workload{}, err
 	}
 	if batch > 0 {
 		cfg.Batch = batch
+	}
+	cfg.Binary = w.Binary
+	if cfg, err = cfg.resolved(); err != nil {
+		return experiments.Workload{}, err
 	}
 	est, err := cfg.estimator()
 	if err != nil {
@@ -46,7 +51,7 @@ func BenchWorkload(backend compute.Backend, estimator string, batch int) (experi
 		}
 	}
 	return experiments.Workload{
-		Describe: fmt.Sprintf("workload=bervae estimator=%s K=%d optimizer=%s batch=%d", estimator, cfg.K, cfg.Optimizer, cfg.Batch),
+		Describe: fmt.Sprintf("workload=bervae estimator=%s binary=%v K=%d optimizer=%s batch=%d", estimator, cfg.Binary, cfg.K, cfg.Optimizer, cfg.Batch),
 		Step: func() error {
 			_, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, cfg.Batch, Pixels))
 			return err

@@ -42,10 +42,13 @@ func tinyConfig(t *testing.T, est string, k int) Config {
 func TestEveryFamilyTrains(t *testing.T) {
 	data := loadMNIST(t)
 	for _, tc := range []struct {
-		est string
-		k   int
-	}{{"reinmax", 2}, {"rloo", 2}, {"relax", 3}, {"rodeo", 2}} {
-		recs, err := train(tinyConfig(t, tc.est, tc.k), data, experiments.Env{}, nil)
+		est    string
+		k      int
+		binary bool
+	}{{"reinmax", 2, false}, {"reinmax", 2, true}, {"rloo", 2, false}, {"relax", 3, false}, {"rodeo", 2, false}} {
+		cfg := tinyConfig(t, tc.est, tc.k)
+		cfg.Binary = tc.binary
+		recs, err := train(cfg, data, experiments.Env{}, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.est, err)
 		}
@@ -102,6 +105,24 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		if g.TrainNegELBO != w.TrainNegELBO || g.TestNegELBO != w.TestNegELBO || g.GradVariance != w.GradVariance || g.IWBound != w.IWBound {
 			t.Errorf("step %d: resumed %+v, uninterrupted %+v", w.Step, g, w)
 		}
+	}
+}
+
+// TestBinaryForm checks that --binary resolves away for score-function estimators and is refused for a
+// straight-through estimator without a Bernoulli form.
+func TestBinaryForm(t *testing.T) {
+	runs, err := Sweep{Datasets: []string{"mnist"}, Ks: []int{2}, Estimators: []string{"reinmax", "rloo"}, Seeds: []int64{0},
+		Modify: func(c *Config) { c.Binary = true }}.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !runs[0].Binary || runs[1].Binary {
+		t.Errorf("binary: reinmax %v, rloo %v; want true and false (a score-function estimator has no such form)", runs[0].Binary, runs[1].Binary)
+	}
+	_, err = Sweep{Datasets: []string{"mnist"}, Ks: []int{2}, Estimators: []string{"gst-1.0"}, Seeds: []int64{0},
+		Modify: func(c *Config) { c.Binary = true }}.Runs()
+	if err == nil || !strings.Contains(err.Error(), "no Bernoulli form") {
+		t.Errorf("gst-1.0 in a Bernoulli form: %v", err)
 	}
 }
 

@@ -32,6 +32,11 @@ type Config struct {
 	IWImages          int  `json:"iw_images"`  // test images the bound is computed on; 0: all
 	TrainSize         int  `json:"train_size"` // use only the first TrainSize training images (0: all); 0 or >= Batch
 	EvalSize          int  `json:"eval_size"`  // use only the first EvalSize validation and test images (0: all)
+	// Binary runs a straight-through estimator in its Bernoulli form (reinmax.Binary: the encoder's logit α per
+	// latent, one uniform per latent, element-wise backward) instead of its two-category form with logits (α, 0);
+	// the two have the same sample law and expected gradient, but draw from different uniforms. Only estimators
+	// with a Bernoulli form take it.
+	Binary bool `json:"binary"`
 }
 
 // Label implements experiments.Config, e.g. "mnist K=2 reinmax seed=0".
@@ -88,6 +93,9 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 	if err != nil {
 		return est, fmt.Errorf("bervae: %w", err)
 	}
+	if c.Binary && !est.Spec.Bernoulli {
+		return est, fmt.Errorf("bervae: %s has no Bernoulli form (--binary)", c.Estimator)
+	}
 	return est, nil
 }
 
@@ -129,12 +137,16 @@ func PaperConfig(dataset string, k int, estimator string) (Config, error) {
 }
 
 // resolved returns c with the estimator's parameter written out (reinmax.Resolve): the default temperature of a
-// straight-through estimator in place of zero, and no temperature for a score-function estimator, which has none.
+// straight-through estimator in place of zero, and no temperature and no Binary for a score-function estimator,
+// which has neither.
 func (c Config) resolved() (Config, error) {
 	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau})
 	if err != nil {
 		return c, fmt.Errorf("bervae: %w", err)
 	}
 	c.Tau = p.Tau
+	if spec, _ := reinmax.Lookup(c.Estimator); spec.Family == reinmax.ScoreFunctionFamily {
+		c.Binary = false // a score-function estimator takes one logit per latent already
+	}
 	return c, nil
 }

@@ -78,15 +78,19 @@ func (m vae) negELBO(scope *model.Scope, x *Node) (loss, recon *Node) {
 	alpha := m.encode(scope, x)
 	src := reinmax.ScopeSource(scope)
 	k := m.cfg.K
-	switch m.est.Spec.Family {
-	case reinmax.StraightThroughFamily:
+	switch {
+	case m.cfg.Binary:
+		dims := append([]int{k}, alpha.Shape().Dimensions...)
+		z, _ := m.est.StraightThrough.(reinmax.Binary).SampleBinary(src, reinmax.Bernoulli, BroadcastToDims(InsertAxes(alpha, 0), dims...))
+		recon = ReduceMean(m.reconstruction(scope, x, z), 0)
+	case m.est.Spec.Family == reinmax.StraightThroughFamily:
 		// The two-category logits [a, 1−a] of the reference, up to a common shift: [α, 0] has the same softmax.
 		logits := Stack([]*Node{alpha, ZerosLike(alpha)}, -1)
 		dims := append([]int{k}, logits.Shape().Dimensions...)
 		hard, _ := m.est.StraightThrough.Sample(src, BroadcastToDims(InsertAxes(logits, 0), dims...))
 		z := Squeeze(SliceAxis(hard, -1, AxisElem(0)), -1)
 		recon = ReduceMean(m.reconstruction(scope, x, z), 0)
-	case reinmax.ScoreFunctionFamily:
+	default:
 		f := func(z *Node) *Node { return m.reconstruction(scope, x, z) }
 		recon = m.est.ScoreFunction.Estimate(scope.At("estimator"), src, reinmax.Bernoulli, alpha, f)
 	}

@@ -11,7 +11,11 @@ import (
 
 // BenchWorkload is the training step of the paper's 10x30 VAE with the paper's optimiser and temperature for the
 // estimator, on a batch (0: the paper's 100) of fixed uniform pixels: the `vae` workload of `reinmax bench`.
-func BenchWorkload(backend compute.Backend, estimator string, batch int) (experiments.Workload, error) {
+func BenchWorkload(backend compute.Backend, w experiments.WorkloadSpec) (experiments.Workload, error) {
+	estimator, batch := w.Estimator, w.Batch
+	if w.Binary {
+		return experiments.Workload{}, fmt.Errorf("catvae: the categorical VAE has no binary variables for a Bernoulli form")
+	}
 	cfg, err := PaperConfig("10x30", estimator)
 	if err != nil {
 		return experiments.Workload{}, err

@@ -10,9 +10,10 @@ import (
 
 // BenchWorkload is the training step of polynomial programming with the paper's L = 128, p = 2 and c = 0.45, and
 // a batch of samples (0: 512, the slides' cost table): the `poly` workload of `reinmax bench`.
-func BenchWorkload(backend compute.Backend, estimator string, batch int) (experiments.Workload, error) {
+func BenchWorkload(backend compute.Backend, w experiments.WorkloadSpec) (experiments.Workload, error) {
+	estimator, batch := w.Estimator, w.Batch
 	cfg := DefaultConfig()
-	cfg.Estimator, cfg.Tau, cfg.Batch = estimator, 0, 512
+	cfg.Estimator, cfg.Tau, cfg.Batch, cfg.Binary = estimator, 0, 512, w.Binary
 	if batch > 0 {
 		cfg.Batch = batch
 	}
@@ -40,7 +41,7 @@ func BenchWorkload(backend compute.Backend, estimator string, batch int) (experi
 		return experiments.Workload{}, err
 	}
 	return experiments.Workload{
-		Describe: fmt.Sprintf("workload=poly L=%d estimator=%s p=%g optimizer=adam batch=%d", cfg.L, estimator, cfg.P, cfg.Batch),
+		Describe: fmt.Sprintf("workload=poly L=%d estimator=%s binary=%v p=%g optimizer=adam batch=%d", cfg.L, estimator, cfg.Binary, cfg.P, cfg.Batch),
 		Step:     tr.step,
 		Close:    tr.close,
 	}, nil

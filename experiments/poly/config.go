@@ -112,14 +112,17 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 	return est, nil
 }
 
-// resolved returns c with the estimator's parameters written out (reinmax.Resolve) and no C for the Ramp target,
-// which does not read it.
+// resolved returns c with the estimator's parameters written out (reinmax.Resolve), no C for the Ramp target,
+// which does not read it, and no Binary for a score-function estimator.
 func (c Config) resolved() (Config, error) {
 	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
 	if err != nil {
 		return c, fmt.Errorf("poly: %w", err)
 	}
 	c.Tau, c.K = p.Tau, p.K
+	if spec, _ := reinmax.Lookup(c.Estimator); spec.Family == reinmax.ScoreFunctionFamily {
+		c.Binary = false // a score-function estimator takes one logit per variable already
+	}
 	if c.Target == Ramp {
 		c.C = 0
 	}
