@@ -23,7 +23,7 @@ func newCatVAECommand() *cobra.Command {
 		configs, estimators, seeds string
 		epochs, trainSize, k       int
 		testSize                   int
-		tau                        float64
+		tau, alpha, tauForward     float64
 		paper                      bool
 		sf                         sweepFlags
 	)
@@ -67,8 +67,10 @@ shards' folders with 'reinmax merge catvae'.`,
 					return err
 				}
 			}
-			if err := finite("--tau", tau); err != nil {
-				return err
+			for flag, x := range map[string]float64{"--tau": tau, "--alpha": alpha, "--tau-forward": tauForward} {
+				if err := finite(flag, x); err != nil {
+					return err
+				}
 			}
 			base := s.Modify
 			s.Modify = func(c *catvae.Config) {
@@ -78,6 +80,8 @@ shards' folders with 'reinmax merge catvae'.`,
 				set(changed("epochs"), &c.Epochs, epochs)
 				set(changed("tau"), &c.Tau, tau)
 				set(changed("k"), &c.K, k)
+				set(changed("alpha"), &c.Alpha, alpha)
+				set(changed("tau-forward"), &c.TauForward, tauForward)
 				set(changed("train-size"), &c.TrainSize, trainSize)
 				set(changed("test-size"), &c.TestSize, testSize)
 			}
@@ -98,7 +102,9 @@ shards' folders with 'reinmax merge catvae'.`,
 	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or ranges a-b")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol: six configurations, five estimators, 160 epochs, seeds 0-9")
 	f.Float64Var(&tau, "tau", 0, "temperature for every estimator (default: the paper's per-method value)")
-	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck (default 100)")
+	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck, reinmax-rao and reinmax-cv (default: see reinmax list)")
+	f.Float64Var(&alpha, "alpha", 0, "reinmax-alpha's mixing weight (default 1, which is reinmax)")
+	f.Float64Var(&tauForward, "tau-forward", 0, "the decoupled estimators' forward temperature (default 1)")
 	f.IntVar(&trainSize, "train-size", 0, "use only the first N training images (default: all 60,000)")
 	f.IntVar(&testSize, "test-size", 0, "use only the first N test images (default: all 10,000)")
 	sf.register(cmd, "runs/catvae", 1)

@@ -28,6 +28,7 @@ func newPolyCommand() *cobra.Command {
 	def := poly.DefaultConfig()
 	var (
 		ps, estimators, seeds, target, tau, costK string
+		alpha, tauForward                         string
 		steps, batch, latents, every, k           int
 		c, lr                                     float64
 		paper, cost, binary                       bool
@@ -77,7 +78,7 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 			if s.P, err = positiveFloats("--p", ps); err != nil {
 				return err
 			}
-			if s.Params, err = parseParams(tau, k, s.Estimators); err != nil {
+			if s.Params, err = parseParams(tau, alpha, tauForward, k, s.Estimators); err != nil {
 				return err
 			}
 			for flag, x := range map[string]float64{"--c": c, "--lr": lr} {
@@ -121,7 +122,9 @@ samples per step, GR-MCK with K = 100, 300 and 1000 (the slides' Table 4), and w
 	f.Float64Var(&c, "c", def.C, "value of the const target")
 	f.Float64Var(&lr, "lr", def.LR, "Adam's learning rate")
 	f.StringVar(&tau, "tau", "", "temperature: a number for every estimator, or name=value pairs such as reinmax=1.5,stgs=0.5 (default: each estimator's own, see reinmax list)")
-	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck in training (default 100)")
+	f.StringVar(&alpha, "alpha", "", "reinmax-alpha's mixing weight: a number, or name=value pairs (default 1, which is reinmax)")
+	f.StringVar(&tauForward, "tau-forward", "", "the decoupled estimators' forward temperature: a number, or name=value pairs (default 1)")
+	f.IntVar(&k, "k", 0, "Gumbel samples of gr-mck, reinmax-rao and reinmax-cv in training (default: see reinmax list)")
 	f.IntVar(&every, "every", def.Every, "steps between two records of a run")
 	f.BoolVar(&paper, "paper", false, "the paper's full protocol: every straight-through estimator, seeds 0-9")
 	f.BoolVar(&binary, "binary", false, "run straight-through estimators in their Bernoulli form (one logit per variable; see reinmax list)")
@@ -223,42 +226,52 @@ func printPolySummary(w io.Writer, runs []poly.Config, recs []poly.Record) {
 	}
 }
 
-// parseParams turns --tau (a number, or name=value pairs) and --k into per-estimator parameters.
-func parseParams(tau string, k int, estimators []string) (map[string]reinmax.Params, error) {
+// parseParams turns --tau, --alpha and --tau-forward (each a number for every estimator, or name=value pairs such
+// as reinmax=1.5,stgs=0.5) and --k (the samples of the straight-through estimators that read one) into
+// per-estimator parameters.
+func parseParams(tau, alpha, tauForward string, k int, estimators []string) (map[string]reinmax.Params, error) {
 	if k < 0 {
 		return nil, usagef("--k %d: want k >= 1", k)
 	}
 	params := make(map[string]reinmax.Params)
-	set := func(name string, t float64) {
-		p := params[name]
-		p.Tau = t
-		params[name] = p
-	}
-	for _, f := range splitList(tau) {
-		name, value, pair := strings.Cut(f, "=")
-		if !pair {
-			value = name
-		}
-		t, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil || !(t > 0) || math.IsInf(t, 0) {
-			return nil, usagef("--tau: %q, want a finite temperature > 0", value)
-		}
-		if !pair {
-			for _, e := range estimators {
-				set(e, t)
+	for _, flag := range []struct {
+		name, value string
+		set         func(*reinmax.Params, float64)
+	}{
+		{"--tau", tau, func(p *reinmax.Params, x float64) { p.Tau = x }},
+		{"--alpha", alpha, func(p *reinmax.Params, x float64) { p.Alpha = x }},
+		{"--tau-forward", tauForward, func(p *reinmax.Params, x float64) { p.TauForward = x }},
+	} {
+		for _, f := range splitList(flag.value) {
+			name, value, pair := strings.Cut(f, "=")
+			if !pair {
+				value = name
 			}
-			continue
+			x, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err != nil || !(x > 0) || math.IsInf(x, 0) {
+				return nil, usagef("%s: %q, want a finite number > 0", flag.name, value)
+			}
+			names := estimators
+			if pair {
+				name = strings.TrimSpace(name)
+				if !slices.Contains(estimators, name) {
+					return nil, usagef("%s: %s is not among the estimators (%s)", flag.name, name, strings.Join(estimators, ", "))
+				}
+				names = []string{name}
+			}
+			for _, e := range names {
+				p := params[e]
+				flag.set(&p, x)
+				params[e] = p
+			}
 		}
-		name = strings.TrimSpace(name)
-		if !slices.Contains(estimators, name) {
-			return nil, usagef("--tau: %s is not among the estimators (%s)", name, strings.Join(estimators, ", "))
-		}
-		set(name, t)
 	}
-	if k > 0 && slices.Contains(estimators, "gr-mck") {
-		p := params["gr-mck"]
-		p.K = k
-		params["gr-mck"] = p
+	for _, e := range estimators {
+		if spec, err := reinmax.Lookup(e); k > 0 && err == nil && spec.Family == reinmax.StraightThroughFamily && slices.Contains(spec.Params, "k") {
+			p := params[e]
+			p.K = k
+			params[e] = p
+		}
 	}
 	for name, p := range params {
 		if p == (reinmax.Params{}) {

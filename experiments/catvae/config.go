@@ -20,7 +20,9 @@ type Config struct {
 	Latents    int     `json:"latents"`    // L, latent variables, >= 1
 	Estimator  string  `json:"estimator"`  // a straight-through estimator of the registry
 	Tau        float64 `json:"tau"`        // temperature, > 0 (>= 1 for reinmax)
-	K          int     `json:"k"`          // GR-MCK's Gumbel samples; 0 for the other estimators
+	K          int     `json:"k"`          // the Gumbel samples of gr-mck, reinmax-rao and reinmax-cv; 0 for the others
+	Alpha      float64 `json:"alpha"`      // the mixing weight of reinmax-alpha; 0 for the others
+	TauForward float64 `json:"tau_forward"` // the forward temperature of the decoupled estimators; 0 for the others
 	Optimizer  string  `json:"optimizer"`  // "adam" or "radam"
 	LR         float64 `json:"lr"`         // learning rate, > 0
 	Batch      int     `json:"batch"`      // images per step, >= 1 (paper: 100)
@@ -68,7 +70,7 @@ func (c Config) Validate() error {
 // estimator returns the configured estimator: one of the straight-through family, or the exact gradient "exact" (the
 // paper's, feasible when the C^L codes number at most reinmax.MaxExactOutcomes, as for 8x4).
 func (c Config) estimator() (reinmax.Estimator, error) {
-	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K, Alpha: c.Alpha, TauForward: c.TauForward})
 	if err != nil {
 		return est, err
 	}
@@ -87,11 +89,11 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 // resolved returns c with the estimator's parameters written out (reinmax.Resolve): its default temperature and
 // K in place of zeros, and zero for a parameter the estimator does not read.
 func (c Config) resolved() (Config, error) {
-	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K, Alpha: c.Alpha, TauForward: c.TauForward})
 	if err != nil {
 		return c, fmt.Errorf("catvae: %w", err)
 	}
-	c.Tau, c.K = p.Tau, p.K
+	c.Tau, c.K, c.Alpha, c.TauForward = p.Tau, p.K, p.Alpha, p.TauForward
 	return c, nil
 }
 
@@ -103,9 +105,10 @@ type hyper struct {
 
 // paperHypers are the per-method settings of the paper's Table 8 for each configuration C×L, as transcribed in
 // reference section 3.2 (the ReinMax column equals the official scripts). ST's 10×30 learning rate is written
-// "0.007" there, probably a typo for 7e-4, which we use. GST-p and Gumbel-Softmax, absent from the table, take the
-// GST-1.0 and STGS settings. The exact gradient ("exact", feasible on 8×4 only) takes ReinMax's learning rate
-// and optimiser.
+// "0.007" there, probably a typo for 7e-4, which we use. Estimators absent from the table take the settings of the
+// one they extend: GST-p those of GST-1.0, Gumbel-Softmax and decoupled-stgs those of STGS, decoupled-st those of
+// ST, and reinmax-alpha, reinmax-rao and reinmax-cv those of ReinMax. The exact gradient ("exact", feasible on 8×4
+// only) takes ReinMax's learning rate and optimiser.
 var paperHypers = map[string]map[string]hyper{
 	"8x4": {
 		"stgs": {3e-4, 0.5, "adam"}, "gr-mck": {5e-4, 0.5, "adam"}, "gst-1.0": {5e-4, 1.0, "adam"},
@@ -153,8 +156,12 @@ func PaperConfig(name, estimator string) (Config, error) {
 	switch estimator {
 	case "gst-p":
 		key = "gst-1.0"
-	case "gumbel-softmax":
+	case "gumbel-softmax", "decoupled-stgs":
 		key = "stgs"
+	case "decoupled-st":
+		key = "st"
+	case "reinmax-alpha", "reinmax-rao", "reinmax-cv":
+		key = "reinmax"
 	}
 	h, ok := row[key]
 	if !ok {

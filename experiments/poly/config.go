@@ -19,6 +19,10 @@ type Config struct {
 	// estimator's loss evaluations per example); each is 0 for an estimator that has none.
 	Tau float64 `json:"tau"`
 	K   int     `json:"k"`
+	// Alpha is the mixing weight of reinmax-alpha and TauForward the forward temperature of the decoupled
+	// estimators; each is 0 for an estimator that has none.
+	Alpha      float64 `json:"alpha"`
+	TauForward float64 `json:"tau_forward"`
 	// P is the exponent p > 0 of the loss |z − c|^p; the paper uses 1.5, 2 and 3.
 	P float64 `json:"p"`
 	// Target selects the vector c: Const (c_l = C) or Ramp (c_l = (l − 0.5)/L).
@@ -99,7 +103,7 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 	if _, err := reinmax.Lookup(c.Estimator); err != nil {
 		return reinmax.Estimator{}, fmt.Errorf("poly: unknown estimator %q (valid: %s)", c.Estimator, strings.Join(reinmax.Names(), ", "))
 	}
-	est, err := reinmax.New(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	est, err := reinmax.New(c.Estimator, c.params())
 	if err != nil {
 		return est, fmt.Errorf("poly: %w", err)
 	}
@@ -112,14 +116,19 @@ func (c Config) estimator() (reinmax.Estimator, error) {
 	return est, nil
 }
 
+// params are the estimator's parameters.
+func (c Config) params() reinmax.Params {
+	return reinmax.Params{Tau: c.Tau, K: c.K, Alpha: c.Alpha, TauForward: c.TauForward}
+}
+
 // resolved returns c with the estimator's parameters written out (reinmax.Resolve), no C for the Ramp target,
 // which does not read it, and no Binary for a score-function estimator.
 func (c Config) resolved() (Config, error) {
-	p, err := reinmax.Resolve(c.Estimator, reinmax.Params{Tau: c.Tau, K: c.K})
+	p, err := reinmax.Resolve(c.Estimator, c.params())
 	if err != nil {
 		return c, fmt.Errorf("poly: %w", err)
 	}
-	c.Tau, c.K = p.Tau, p.K
+	c.Tau, c.K, c.Alpha, c.TauForward = p.Tau, p.K, p.Alpha, p.TauForward
 	if spec, _ := reinmax.Lookup(c.Estimator); spec.Family == reinmax.ScoreFunctionFamily {
 		c.Binary = false // a score-function estimator takes one logit per variable already
 	}
@@ -134,7 +143,7 @@ func (c Config) resolved() (Config, error) {
 type Sweep struct {
 	// Estimators are registry names of either family, trained in this order.
 	Estimators []string
-	// Params holds per-estimator parameters (τ, and K) by name; a missing estimator or a zero field gets the
+	// Params holds per-estimator parameters (τ, K, α, τ_f) by name; a missing estimator or a zero field gets the
 	// estimator's default.
 	Params map[string]reinmax.Params
 	P      []float64 // exponents p > 0 of the loss
@@ -168,7 +177,8 @@ func (s Sweep) Runs() ([]Config, error) {
 			for _, seed := range s.Seeds {
 				c := DefaultConfig()
 				c.Estimator, c.P, c.Seed = est, p, seed
-				c.Tau, c.K = s.Params[est].Tau, s.Params[est].K
+				p := s.Params[est]
+				c.Tau, c.K, c.Alpha, c.TauForward = p.Tau, p.K, p.Alpha, p.TauForward
 				if s.Modify != nil {
 					s.Modify(&c)
 				}

@@ -26,17 +26,19 @@ const (
 // Summary is the final exact loss of one configuration (an estimator with its parameters, a p, a target, L,
 // batch, learning rate and number of steps) over its seeds.
 type Summary struct {
-	Estimator string
-	Tau       float64
-	K         int
-	P         float64
-	Target    Target
-	L, Batch  int
-	LR        float64
-	Steps     int
-	Seeds     int     // number of finished runs (seeds)
-	Mean, Std float64 // of the final exact loss over seeds; Std is the sample standard deviation, NaN for 1 seed
-	Optimum   float64
+	Estimator  string
+	Tau        float64
+	K          int
+	Alpha      float64 // reinmax-alpha's α; 0 for the others
+	TauForward float64 // the decoupled estimators' τ_f; 0 for the others
+	P          float64
+	Target     Target
+	L, Batch   int
+	LR         float64
+	Steps      int
+	Seeds      int     // number of finished runs (seeds)
+	Mean, Std  float64 // of the final exact loss over seeds; Std is the sample standard deviation, NaN for 1 seed
+	Optimum    float64
 	// Gap is the mean over seeds of the final E(θ) − min E (each computed without cancellation).
 	Gap float64
 	// Sampled is the mean over seeds of the sampled loss averaged over the last Config.Every steps.
@@ -45,15 +47,25 @@ type Summary struct {
 
 // Label names the configuration's estimator in tables and legends: its name, with τ when it differs from the
 // estimator's default and K for GR-MCK.
-func (s Summary) Label() string { return label(s.Estimator, s.Tau, s.K) }
+func (s Summary) Label() string {
+	return label(s.Estimator, reinmax.Params{Tau: s.Tau, K: s.K, Alpha: s.Alpha, TauForward: s.TauForward})
+}
 
-func label(name string, tau float64, k int) string {
+// label names an estimator with its parameters: τ when it differs from the estimator's default, K, α and τ_f when
+// the estimator has them.
+func label(name string, p reinmax.Params) string {
 	l := name
-	if spec, err := reinmax.Lookup(name); err != nil || spec.Tau != tau {
-		l += " τ=" + strconv.FormatFloat(tau, 'g', -1, 64)
+	if spec, err := reinmax.Lookup(name); err != nil || spec.Tau != p.Tau {
+		l += " τ=" + strconv.FormatFloat(p.Tau, 'g', -1, 64)
 	}
-	if k > 0 {
-		l += " K=" + strconv.Itoa(k)
+	if p.K > 0 {
+		l += " K=" + strconv.Itoa(p.K)
+	}
+	if p.Alpha > 0 {
+		l += " α=" + strconv.FormatFloat(p.Alpha, 'g', -1, 64)
+	}
+	if p.TauForward > 0 {
+		l += " τf=" + strconv.FormatFloat(p.TauForward, 'g', -1, 64)
 	}
 	return l
 }
@@ -63,6 +75,7 @@ type group struct {
 	estimator string
 	tau       float64
 	k         int
+	alpha, tf float64
 	p         float64
 	target    Target
 	l, batch  int
@@ -71,7 +84,7 @@ type group struct {
 }
 
 func groupOf(r Record) group {
-	return group{r.Estimator, r.Tau, r.K, r.P, r.Target, r.L, r.Batch, r.LR, r.Steps}
+	return group{r.Estimator, r.Tau, r.K, r.Alpha, r.TauForward, r.P, r.Target, r.L, r.Batch, r.LR, r.Steps}
 }
 
 // Summarize returns one Summary per configuration found among the final records of recs, in the order the
@@ -104,7 +117,7 @@ func Summarize(recs []Record) []Summary {
 			std = stat.StdDev(exact, nil)
 		}
 		n := float64(len(rs))
-		out = append(out, Summary{Estimator: g.estimator, Tau: g.tau, K: g.k, P: g.p, Target: g.target, L: g.l,
+		out = append(out, Summary{Estimator: g.estimator, Tau: g.tau, K: g.k, Alpha: g.alpha, TauForward: g.tf, P: g.p, Target: g.target, L: g.l,
 			Batch: g.batch, LR: g.lr, Steps: g.steps, Seeds: len(rs), Mean: mean, Std: std, Optimum: rs[0].Optimum,
 			Gap: gap / n, Sampled: sampled / n})
 	}
@@ -113,11 +126,11 @@ func Summarize(recs []Record) []Summary {
 
 // WriteSummary writes the summaries to path as CSV, atomically.
 func WriteSummary(path string, sums []Summary) error {
-	header := []string{"estimator", "tau", "k", "p", "target", "L", "batch", "lr", "steps", "seeds",
+	header := []string{"estimator", "tau", "k", "alpha", "tau_forward", "p", "target", "L", "batch", "lr", "steps", "seeds",
 		"final_exact_mean", "final_exact_std", "optimum", "gap_to_optimum", "final_sampled_mean"}
 	rows := make([][]string, len(sums))
 	for i, s := range sums {
-		rows[i] = []string{s.Estimator, fmtG(s.Tau), strconv.Itoa(s.K), fmtG(s.P), string(s.Target), strconv.Itoa(s.L),
+		rows[i] = []string{s.Estimator, fmtG(s.Tau), strconv.Itoa(s.K), fmtG(s.Alpha), fmtG(s.TauForward), fmtG(s.P), string(s.Target), strconv.Itoa(s.L),
 			strconv.Itoa(s.Batch), fmtG(s.LR), strconv.Itoa(s.Steps), strconv.Itoa(s.Seeds), fmtF(s.Mean), fmtF(s.Std),
 			fmtF(s.Optimum), fmtF(s.Gap), fmtF(s.Sampled)}
 	}
@@ -175,7 +188,7 @@ func Curves(recs []Record) (plots.Figure, error) {
 			for i := range ys {
 				ys[i] = c.sums[i] / float64(c.count[i])
 			}
-			panel.Series = append(panel.Series, plots.Series{Label: label(g.estimator, g.tau, g.k), X: c.steps, Y: ys})
+			panel.Series = append(panel.Series, plots.Series{Label: label(g.estimator, reinmax.Params{Tau: g.tau, K: g.k, Alpha: g.alpha, TauForward: g.tf}), X: c.steps, Y: ys})
 			if !slices.Contains(targets, g.target) {
 				targets = append(targets, g.target)
 			}

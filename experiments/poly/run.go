@@ -24,17 +24,20 @@ type Record struct {
 	Estimator string  `json:"estimator"`
 	Tau       float64 `json:"tau"`
 	K         int     `json:"k,omitempty"` // the estimator's K (GR-MCK's Gumbels, a score-function estimator's evaluations); 0 for the others
-	P         float64 `json:"p"`
-	Target    Target  `json:"target"`
-	L         int     `json:"L"`
-	Batch     int     `json:"batch"`
-	LR        float64 `json:"lr"`
-	Steps     int     `json:"steps"` // steps of the whole run; the record at Step == Steps closes it
-	Seed      int64   `json:"seed"`
-	Step      int     `json:"step"`    // Adam steps taken so far
-	Exact     float64 `json:"exact"`   // exact expected loss E(θ) at this step
-	Optimum   float64 `json:"optimum"` // min E
-	Gap       float64 `json:"gap"`     // E(θ) − min E, computed without cancellation
+	// Alpha and TauForward are reinmax-alpha's mixing weight and the decoupled estimators' forward temperature.
+	Alpha      float64 `json:"alpha,omitempty"`
+	TauForward float64 `json:"tau_forward,omitempty"`
+	P          float64 `json:"p"`
+	Target     Target  `json:"target"`
+	L          int     `json:"L"`
+	Batch      int     `json:"batch"`
+	LR         float64 `json:"lr"`
+	Steps      int     `json:"steps"` // steps of the whole run; the record at Step == Steps closes it
+	Seed       int64   `json:"seed"`
+	Step       int     `json:"step"`    // Adam steps taken so far
+	Exact      float64 `json:"exact"`   // exact expected loss E(θ) at this step
+	Optimum    float64 `json:"optimum"` // min E
+	Gap        float64 `json:"gap"`     // E(θ) − min E, computed without cancellation
 	// Sampled is the sampled loss (1/B)·Σ_b (1/L)·Σ_l |z_{b,l} − c_l|^p averaged over the steps since the
 	// previous record; 0 (omitted) at step 0, where no step has been taken.
 	Sampled float64 `json:"sampled,omitempty"`
@@ -113,7 +116,7 @@ func train(cfg Config, env experiments.Env, emit func(Record) error) error {
 	if _, err := checkpoint.Resume(env.Checkpoint, tr.store, &st); err != nil {
 		return err
 	}
-	base := Record{Estimator: cfg.Estimator, Tau: cfg.Tau, K: cfg.K, P: cfg.P, Target: cfg.Target, L: cfg.L,
+	base := Record{Estimator: cfg.Estimator, Tau: cfg.Tau, K: cfg.K, Alpha: cfg.Alpha, TauForward: cfg.TauForward, P: cfg.P, Target: cfg.Target, L: cfg.L,
 		Batch: cfg.Batch, LR: cfg.LR, Steps: cfg.Steps, Seed: cfg.Seed, Optimum: obj.Optimum()}
 	record := func(step int, sum float64, stepTime time.Duration, steps int) error {
 		theta, err := tr.theta()
