@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -223,9 +225,9 @@ func TestBinaryGumbelLaw(t *testing.T) {
 		return res
 	}, tensorOf(dtypes.Float64, x, n))
 	for i, e := range ests {
-		mS, vS := meanVar(outs[3*i])
-		mG, vG := meanVar(outs[3*i+1])
-		mC, vC := meanVar(outs[3*i+2])
+		mS, vS := testutil.MeanVar(outs[3*i])
+		mG, vG := testutil.MeanVar(outs[3*i+1])
+		mC, vC := testutil.MeanVar(outs[3*i+2])
 		t.Logf("%#v: mean gradient Sample %.5f, Given %.5f, categorical %.5f", e, mS, mG, mC)
 		for _, pair := range [][4]float64{{mS, vS, mC, vC}, {mG, vG, mC, vC}} {
 			if tol := 5 * math.Sqrt((pair[1]+pair[3])/n); !(math.Abs(pair[0]-pair[2]) <= tol) {
@@ -240,7 +242,7 @@ func TestBinaryGumbelLaw(t *testing.T) {
 // parameter out of range.
 func TestBinaryErrors(t *testing.T) {
 	t.Parallel()
-	g := NewGraph(testBackend(t), "binary errors")
+	g := NewGraph(testutil.Backend(t), "binary errors")
 	defer g.Finalize()
 	logits := Parameter(g, "logits", shapes.Make(dtypes.Float32, 3, 4))
 	ints := Parameter(g, "ints", shapes.Make(dtypes.Int32, 3, 4))

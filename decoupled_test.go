@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 )
@@ -44,8 +46,8 @@ func TestDecoupledAtTauForwardOne(t *testing.T) {
 	}
 }
 
-// TestDecoupledSampleLaw checks that the decoupled estimators sample D ~ Cat(softmax(θ/τ_f)): over 20000 draws of one
-// row the frequency of every category is within 5 binomial standard errors of softmax(θ/τ_f), at τ_f = 0.5 and 2.5
+// TestDecoupledSampleLaw checks that the decoupled estimators sample D ~ Cat(testutil.Softmax(θ/τ_f)): over 20000 draws of one
+// row the frequency of every category is within 5 binomial standard errors of testutil.Softmax(θ/τ_f), at τ_f = 0.5 and 2.5
 // (where that law differs from Cat(softmax θ) by many standard errors, which the test also requires, so that it
 // can tell a sample drawn at the wrong temperature).
 func TestDecoupledSampleLaw(t *testing.T) {
@@ -69,30 +71,30 @@ func TestDecoupledSampleLaw(t *testing.T) {
 		}
 		return res
 	}, tensorOf(dtypes.Float32, x, n, c))
-	pi := softmax64(row)
+	pi := testutil.Softmax(row)
 	for i, e := range ests {
 		tf := []float64{0.5, 2.5}[i/2]
 		scaled := make([]float64, c)
 		for j, v := range row {
 			scaled[j] = v / tf
 		}
-		want := softmax64(scaled)
-		var far float64 // the largest distance, in standard errors, between softmax(θ/τ_f) and softmax(θ)
+		want := testutil.Softmax(scaled)
+		var far float64 // the largest distance, in standard errors, between testutil.Softmax(θ/τ_f) and testutil.Softmax(θ)
 		for j := range c {
 			freq := out[i][j] / n
 			se := math.Sqrt(want[j] * (1 - want[j]) / n)
 			if !(math.Abs(freq-want[j]) <= 5*se) {
-				t.Errorf("%#v: category %d drawn with frequency %.4f, softmax(θ/τ_f) = %.4f ± %.4f", e, j, freq, want[j], se)
+				t.Errorf("%#v: category %d drawn with frequency %.4f, testutil.Softmax(θ/τ_f) = %.4f ± %.4f", e, j, freq, want[j], se)
 			}
 			if se > 0 {
 				far = max(far, math.Abs(pi[j]-want[j])/se)
 			}
 		}
 		if !(far > 20) {
-			t.Errorf("τ_f = %v: softmax(θ/τ_f) is within %.1f standard errors of softmax(θ): the test cannot tell them apart", tf, far)
+			t.Errorf("τ_f = %v: testutil.Softmax(θ/τ_f) is within %.1f standard errors of testutil.Softmax(θ): the test cannot tell them apart", tf, far)
 		}
 	}
 	if t.Failed() {
-		t.Logf("softmax(θ) = %.4f", pi)
+		t.Logf("testutil.Softmax(θ) = %.4f", pi)
 	}
 }

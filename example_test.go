@@ -29,7 +29,7 @@ func ExampleReinMax() {
 	// gradient [[0.4423 -0.8881 0.4458]]
 }
 
-// The straight-through gradient (1/τ)·J(softmax(θ/τ))·∂L/∂hard on the same input, at τ = 1 and τ = 2.
+// The straight-through gradient (1/τ)·J(testutil.Softmax(θ/τ))·∂L/∂hard on the same input, at τ = 1 and τ = 2.
 func ExampleST() {
 	backend := compute.MustNew()
 	for _, tau := range []float64{1, 2} {
@@ -50,7 +50,7 @@ func ExampleST() {
 }
 
 // Sampling with ReinMax: 10000 rows of the same logits log(0.5, 0.3, 0.2). The mean of the one-hot samples is close
-// to soft = softmax(logits) (standard error below 0.005, so one decimal is stable).
+// to soft = testutil.Softmax(logits) (standard error below 0.005, so one decimal is stable).
 func ExampleReinMax_Sample() {
 	backend := compute.MustNew()
 	outs, err := graph.ExecOnceN(backend, func(g *graph.Graph) []*graph.Node {

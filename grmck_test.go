@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -40,7 +42,7 @@ func TestGRMCKVarianceFallsWithK(t *testing.T) {
 		hard, _ := e.Given(reinmax.NewStateSource(logits.Graph(), seed), logits, onehot)
 		return Gradient(ReduceAllSum(Mul(hard, gD)), logits)[0]
 	}
-	outs, err := ExecOnceN(testBackend(t), func(logits, onehot, gD *Node) []*Node {
+	outs, err := ExecOnceN(testutil.Backend(t), func(logits, onehot, gD *Node) []*Node {
 		return []*Node{
 			grad(reinmax.STGS{Tau: tau}, 1, logits, onehot, gD),
 			grad(reinmax.GRMCK{Tau: tau, K: 1}, 1, logits, onehot, gD),
@@ -65,8 +67,8 @@ func TestGRMCKVarianceFallsWithK(t *testing.T) {
 	}
 	var var1, var16 float64
 	for j := 0; j < c; j++ {
-		m1, v1 := meanVarCol(k1, c, j)
-		m16, v16 := meanVarCol(k16, c, j)
+		m1, v1 := testutil.MeanVar(testutil.Column(k1, c, j))
+		m16, v16 := testutil.MeanVar(testutil.Column(k16, c, j))
 		var1 += v1
 		var16 += v16
 		if tol := 4 * math.Sqrt(v1/n+v16/n); !(math.Abs(m16-m1) <= tol) {

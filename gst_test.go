@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/f60e9205/reinmax"
@@ -33,13 +35,13 @@ func TestGSTpGap(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(fmt.Sprintf("%s/%v/sample%d", dtype, tc.logits, tc.sample), func(t *testing.T) {
 				c := len(tc.logits)
-				p := softmax(tc.logits)[tc.sample] * (1 - 1e-5)
+				p := testutil.Softmax(tc.logits)[tc.sample] * (1 - 1e-5)
 				gap := 1.0
 				if p > 0 {
 					gap = -math.Log1p(-p) / p
 				}
 				query := func(e reinmax.StraightThrough) []float64 {
-					res, err := probe.Run(testBackend(t), probe.Query{
+					res, err := probe.Run(testutil.Backend(t), probe.Query{
 						Estimator: e, C: c, Logits: tc.logits, Samples: []int{tc.sample}, GHard: gD[:c], DType: dtype,
 					})
 					if err != nil {

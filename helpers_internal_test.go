@@ -3,10 +3,10 @@ package reinmax
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
@@ -15,22 +15,6 @@ import (
 )
 
 // Helpers shared by the internal tests (package reinmax).
-
-var (
-	backendOnce sync.Once
-	backendVal  compute.Backend
-	backendErr  error
-)
-
-// testBackend returns the pure-Go backend shared by every internal test.
-func testBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = compute.New() })
-	if backendErr != nil {
-		t.Fatalf("compute.New: %v", backendErr)
-	}
-	return backendVal
-}
 
 // tensorOf returns a tensor of the given dtype (Float32 or Float64) and dimensions holding x.
 func tensorOf(dtype dtypes.DType, x []float64, dims ...int) *tensors.Tensor {
@@ -65,7 +49,7 @@ func valuesOf(t testing.TB, x *tensors.Tensor) []float64 {
 // run builds and runs fn once on the test backend and returns its outputs as float64 slices.
 func run(t testing.TB, fn func(g *Graph, in []*Node) []*Node, args ...any) [][]float64 {
 	t.Helper()
-	outs, err := ExecOnceN(testBackend(t), fn, args...)
+	outs, err := ExecOnceN(testutil.Backend(t), fn, args...)
 	if err != nil {
 		t.Fatalf("executing graph: %v", err)
 	}
@@ -89,24 +73,6 @@ func allFinite(x []float64) int {
 // nearlyEqual reports whether got is within tol of want, relative to max(1, |want|); NaN is never near anything.
 func nearlyEqual(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
-}
-
-// softmax64 returns softmax(x) in float64, max-shifted.
-func softmax64(x []float64) []float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = math.Max(m, v)
-	}
-	p := make([]float64, len(x))
-	var s float64
-	for i, v := range x {
-		p[i] = math.Exp(v - m)
-		s += p[i]
-	}
-	for i := range p {
-		p[i] /= s
-	}
-	return p
 }
 
 // oneHotRows returns the n×c one-hot matrix of the given categories, row-major.
@@ -134,27 +100,6 @@ func uniforms(rng *rand.Rand, n int, lo, hi float64) []float64 {
 		x[i] = lo + (hi-lo)*rng.Float64()
 	}
 	return x
-}
-
-// meanVar returns the sample mean and the unbiased sample variance of x.
-func meanVar(x []float64) (mean, variance float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		variance += (v - mean) * (v - mean)
-	}
-	return mean, variance / float64(len(x)-1)
-}
-
-// column returns column j of the row-major matrix x with c columns.
-func column(x []float64, c, j int) []float64 {
-	col := make([]float64, len(x)/c)
-	for i := range col {
-		col[i] = x[i*c+j]
-	}
-	return col
 }
 
 // fixedSource is a Source that returns the values vals (converted to the requested dtype) cycled over the elements of

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/f60e9205/reinmax"
@@ -14,7 +16,7 @@ import (
 // TestReferenceVectors reproduces the test vectors of shared/reference/reinmax-reference.md, section 1.4 (computed
 // there with a plain-Python transcription of the original package's backward, printed with 6 decimals; re-derived
 // with an independent float64 transcription to 16 digits, which agrees within 5e-7). The ST column is
-// (1/τ)·J(softmax(θ/τ))·g_D, without the g_p term, so ST runs with g_p = 0.
+// (1/τ)·J(testutil.Softmax(θ/τ))·g_D, without the g_p term, so ST runs with g_p = 0.
 func TestReferenceVectors(t *testing.T) {
 	t.Parallel()
 	theta := []float64{1, -0.5, 0.25}
@@ -51,7 +53,7 @@ func TestReferenceVectors(t *testing.T) {
 			} {
 				t.Run(fmt.Sprintf("%s/row%d/%s", dtype, i+1, est.e.Name()), func(t *testing.T) {
 					c := len(tc.logits)
-					res, err := probe.Run(testBackend(t), probe.Query{
+					res, err := probe.Run(testutil.Backend(t), probe.Query{
 						Estimator: est.e, C: c, Logits: tc.logits, Samples: []int{tc.sample},
 						GHard: tc.gD, GSoft: est.gP, DType: dtype,
 					})

@@ -3,6 +3,7 @@ package reinmax
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -185,20 +186,11 @@ func Estimators() []Spec {
 func Names(families ...Family) []string {
 	var names []string
 	for _, s := range registry {
-		if len(families) == 0 || containsFamily(families, s.Family) {
+		if len(families) == 0 || slices.Contains(families, s.Family) {
 			names = append(names, s.Name)
 		}
 	}
 	return names
-}
-
-func containsFamily(fs []Family, f Family) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
 }
 
 // Lookup returns the spec registered under name; the error lists the valid names.

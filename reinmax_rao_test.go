@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 
@@ -48,7 +50,7 @@ func givenRows(t *testing.T, n int, ests ...StraightThrough) [][]float64 {
 func columnStats(x []float64, c int) (mean, se []float64, total float64) {
 	mean, se = make([]float64, c), make([]float64, c)
 	for j := range c {
-		m, v := meanVar(column(x, c, j))
+		m, v := testutil.MeanVar(testutil.Column(x, c, j))
 		mean[j], se[j] = m, math.Sqrt(v/float64(len(x)/c))
 		total += v
 	}
@@ -93,7 +95,7 @@ func TestReinMaxRaoIsRaoBlackwellised(t *testing.T) {
 		// Seeds: Rao(K=1) and STGS share seed 100 and 101 by position; Rao(16) gets 102.
 		// Seeds go by position: first in each call, Rao(K=1) and STGS draw from the same seed.
 		rao, stgs := givenRows(t, 8, ReinMaxRao{Tau: tau, K: 1})[0], givenRows(t, 8, STGS{Tau: tau})[0]
-		half := jvp64(softmax64(raoRow.logits), raoRow.gD, -0.5) // −½J(π₀)g_D
+		half := jvp64(testutil.Softmax(raoRow.logits), raoRow.gD, -0.5) // −½J(π₀)g_D
 		for i := range rao {
 			want := 2*stgs[i] + half[i%c]
 			if !nearlyEqual(rao[i], want, 1e-12) {

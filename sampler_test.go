@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -65,7 +67,7 @@ func TestSamplersLaw(t *testing.T) {
 		{"finite", []float64{1.0, -0.5, 0.3, 2.0, -1.2}},
 		{"masked", []float64{1.0, math.Inf(-1), 0.3, 2.0, -1.2}},
 	} {
-		probs := softmax64(tc.logits)
+		probs := testutil.Softmax(tc.logits)
 		c := len(tc.logits)
 		dof := 0
 		for _, p := range probs {
@@ -148,7 +150,7 @@ func TestConditionalGumbelArgMax(t *testing.T) {
 }
 
 // TestConditionalGumbelMarginal checks that, averaged over D ~ Cat(softmax θ), the conditional Gumbels have the law
-// of the unconditional θ + G: the means of z_j, of softmax(z)_j and of max z agree with those of θ + G drawn
+// of the unconditional θ + G: the means of z_j, of testutil.Softmax(z)_j and of max z agree with those of θ + G drawn
 // independently, and with the exact E[z_j] = θ_j + γ and E[max z] = logsumexp(θ) + γ (γ the Euler-Mascheroni
 // constant). Tolerances are 4 standard errors estimated from the samples.
 func TestConditionalGumbelMarginal(t *testing.T) {
@@ -178,8 +180,8 @@ func TestConditionalGumbelMarginal(t *testing.T) {
 	}
 	lse = math.Log(lse)
 	check := func(what string, a, b []float64, exact float64) {
-		ma, va := meanVar(a)
-		mb, vb := meanVar(b)
+		ma, va := testutil.MeanVar(a)
+		mb, vb := testutil.MeanVar(b)
 		if tol := 4 * math.Sqrt(va/n+vb/n); !(math.Abs(ma-mb) <= tol) {
 			t.Errorf("%s: conditional mean %.4f, unconditional %.4f, differ by more than %.4f", what, ma, mb, tol)
 		}
@@ -190,8 +192,8 @@ func TestConditionalGumbelMarginal(t *testing.T) {
 		}
 	}
 	for j := 0; j < c; j++ {
-		check(fmt.Sprintf("z[%d]", j), column(cond, c, j), column(uncond, c, j), logits[j]+eulerGamma)
-		check(fmt.Sprintf("softmax(z)[%d]", j), column(softCond, c, j), column(softUncond, c, j), math.NaN())
+		check(fmt.Sprintf("z[%d]", j), testutil.Column(cond, c, j), testutil.Column(uncond, c, j), logits[j]+eulerGamma)
+		check(fmt.Sprintf("testutil.Softmax(z)[%d]", j), testutil.Column(softCond, c, j), testutil.Column(softUncond, c, j), math.NaN())
 	}
 	check("max z", maxCond, maxUncond, lse+eulerGamma)
 }

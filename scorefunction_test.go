@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
@@ -161,7 +163,7 @@ type sfDraws struct {
 // the scope's, seeded by the store.
 func sfExec(t testing.TB, store *model.Store, e ScoreFunction, p sfProblem, n int) *model.Exec {
 	t.Helper()
-	exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, alpha *Node) (*Node, *Node) {
+	exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, alpha *Node) (*Node, *Node) {
 		logits := BroadcastToDims(InsertAxes(alpha, 0), append([]int{n}, p.dims()...)...)
 		sur := e.Estimate(scope, ScopeSource(scope), p.latent, logits, p.loss())
 		return Gradient(ReduceAllSum(sur), logits)[0], sur
@@ -412,7 +414,7 @@ func TestScoreFunctionBadK(t *testing.T) {
 		}
 	}
 	// The same check when a struct is used directly: Estimate panics with the message.
-	_, err := ExecOnce(testBackend(t), func(logits *Node) *Node {
+	_, err := ExecOnce(testutil.Backend(t), func(logits *Node) *Node {
 		return RLOO{K: 1}.Estimate(nil, NewStateSource(logits.Graph(), 1), Bernoulli, logits, sfBinary4.loss())
 	}, []float64{0, 0, 0, 0})
 	msg := fmt.Sprint(err)
@@ -456,7 +458,7 @@ func TestScoreFunctionBadInput(t *testing.T) {
 	for _, c := range cases {
 		msg := recoveredMsg(func() {
 			store := model.NewStore()
-			exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, logits *Node) *Node {
+			exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, logits *Node) *Node {
 				if !c.scope {
 					scope = nil
 				}
@@ -494,7 +496,7 @@ func TestEstimateChecked(t *testing.T) {
 		{"all NaN", func(x *Node) *Node { return MulScalar(Log(AddScalar(ReduceSum(x, -1), -100)), 1) }, 2 * 8},
 		{"all +Inf", func(x *Node) *Node { return Exp(AddScalar(ReduceSum(x, -1), 1000)) }, 2 * 8},
 	} {
-		outs, err := ExecOnceN(testBackend(t), func(logits *Node) []*Node {
+		outs, err := ExecOnceN(testutil.Backend(t), func(logits *Node) []*Node {
 			sur, count := EstimateChecked(RLOO{}, nil, NewStateSource(logits.Graph(), 3), Bernoulli, logits, tc.f)
 			return []*Node{sur, count}
 		}, tensors.FromFlatDataAndDimensions(make([]float64, 8*4), 8, 4))
@@ -526,7 +528,7 @@ func TestCategoricalFlag(t *testing.T) {
 			t.Fatal(err)
 		}
 		msg := recoveredMsg(func() {
-			exec, err := model.NewExec(testBackend(t), model.NewStore(), func(scope *model.Scope, logits *Node) *Node {
+			exec, err := model.NewExec(testutil.Backend(t), model.NewStore(), func(scope *model.Scope, logits *Node) *Node {
 				return e.Estimate(scope, NewStateSource(logits.Graph(), 1), OneHotCategorical, logits, sfCategorical3.loss())
 			})
 			if err != nil {
@@ -565,7 +567,7 @@ func TestScoreFunctionPathwise(t *testing.T) {
 			t.Fatal(err)
 		}
 		store := sfStore(3)
-		exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, alpha, s *Node) (*Node, *Node) {
+		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, alpha, s *Node) (*Node, *Node) {
 			logits := BroadcastToDims(InsertAxes(alpha, 0), 16, p.L)
 			f := func(x *Node) *Node { return Mul(s, p.loss()(x)) }
 			sur := ReduceAllSum(e.Estimate(scope, ScopeSource(scope), Bernoulli, logits, f))
@@ -608,7 +610,7 @@ func TestScoreFunctionDecoder(t *testing.T) {
 			t.Fatal(err)
 		}
 		store := sfStore(5)
-		exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, data *Node) *Node {
+		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, data *Node) *Node {
 			g := data.Graph()
 			dense := func(s *model.Scope, in *Node, out int) *Node {
 				w := s.VariableWithShape("w", shapes.Make(dtypes.Float32, in.Shape().Dimensions[in.Rank()-1], out)).NodeValue(g)
@@ -695,7 +697,7 @@ func TestScoreFunctionBatchShapes(t *testing.T) {
 		}
 		for _, c := range cases {
 			dims := append(append([]int{}, c.batch...), c.p.dims()...)
-			exec, err := model.NewExec(testBackend(t), sfStore(1), func(scope *model.Scope, alpha *Node) (*Node, *Node) {
+			exec, err := model.NewExec(testutil.Backend(t), sfStore(1), func(scope *model.Scope, alpha *Node) (*Node, *Node) {
 				logits := BroadcastToDims(ExpandLeftToRank(alpha, len(dims)), dims...)
 				sur := e.Estimate(scope, ScopeSource(scope), c.p.latent, logits, c.p.loss())
 				return sur, Gradient(ReduceAllSum(sur), logits)[0]

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -22,7 +24,7 @@ func exactRun(t *testing.T, p sfProblem, rows [][]float64, perExample bool) (gra
 		flat = append(flat, r...)
 	}
 	dims := append([]int{len(rows)}, p.dims()...)
-	outs, err := ExecOnceN(testBackend(t), func(logits, s *Node) []*Node {
+	outs, err := ExecOnceN(testutil.Backend(t), func(logits, s *Node) []*Node {
 		f := func(x *Node) *Node {
 			y := Mul(s, p.loss()(x)) // (N, 1)
 			if perExample {
@@ -136,7 +138,7 @@ func TestExactRefuses(t *testing.T) {
 		for _, d := range tc.dims {
 			size *= d
 		}
-		_, err = ExecOnce(testBackend(t), func(logits *Node) *Node {
+		_, err = ExecOnce(testutil.Backend(t), func(logits *Node) *Node {
 			return Exact{}.Estimate(nil, nil, tc.latent, logits, func(x *Node) *Node { return ReduceSum(x, -1) })
 		}, tensors.FromFlatDataAndDimensions(make([]float32, size), tc.dims...))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -44,7 +46,7 @@ func TestReinforceBaselineState(t *testing.T) {
 	store := sfStore(1)
 	const n = 64
 	run := func(e ReinforceBaseline) []float64 {
-		exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, alpha *Node) *Node {
+		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, alpha *Node) *Node {
 			f := func(x *Node) *Node { return AddScalar(ZerosLike(ReduceSum(x, -1)), 5) }
 			sur := e.Estimate(scope, ScopeSource(scope), Bernoulli, alpha, f)
 			return Gradient(ReduceAllSum(sur), alpha)[0]

@@ -24,10 +24,10 @@ func textbookCategorical(src Source, theta *Node) *Node {
 }
 
 // textbookFn builds the textbook stop-gradient form of an estimator given the one-hot d; out has the value of the
-// estimator's hard output and soft is softmax(θ).
+// estimator's hard output and soft is testutil.Softmax(θ).
 type textbookFn func(src Source, theta, d *Node) (out, soft *Node)
 
-// textbookST: out = D + P − sg(P), P = softmax(θ/τ) (ST, reference section 2).
+// textbookST: out = D + P − sg(P), P = testutil.Softmax(θ/τ) (ST, reference section 2).
 func textbookST(tau float64) textbookFn {
 	return func(_ Source, theta, d *Node) (*Node, *Node) {
 		return surrogate(d, Softmax(DivScalar(theta, tau), -1)), Softmax(theta, -1)
@@ -36,7 +36,7 @@ func textbookST(tau float64) textbookFn {
 
 // textbookReinMax is Algorithm 2 of the ReinMax paper (reference section 1.2):
 //
-//	π0 = softmax(θ); π1 = (D + softmax(θ/τ))/2; π1 ← softmax(sg(ln π1 − θ) + θ); π2 = 2π1 − π0/2; out = D + π2 − sg(π2).
+//	π0 = testutil.Softmax(θ); π1 = (D + testutil.Softmax(θ/τ))/2; π1 ← testutil.Softmax(sg(ln π1 − θ) + θ); π2 = 2π1 − π0/2; out = D + π2 − sg(π2).
 func textbookReinMax(tau float64) textbookFn {
 	return func(_ Source, theta, d *Node) (*Node, *Node) {
 		pi0 := Softmax(theta, -1)
@@ -47,10 +47,10 @@ func textbookReinMax(tau float64) textbookFn {
 	}
 }
 
-// textbookReinMaxAlpha is Algorithm 2 of the ReinMax paper with the Jacobian taken at π_α = (1 − β)softmax(θ/τ) + βD,
+// textbookReinMaxAlpha is Algorithm 2 of the ReinMax paper with the Jacobian taken at π_α = (1 − β)testutil.Softmax(θ/τ) + βD,
 // β = 1/(2α) < 1, and the coefficients of the ReinMaxAlpha doc comment:
 //
-//	π_α ← softmax(sg(ln π_α − θ) + θ) (value π_α, Jacobian J(π_α)); π₂ = π_α/(1 − β) − βπ₀; out = D + π₂ − sg(π₂).
+//	π_α ← testutil.Softmax(sg(ln π_α − θ) + θ) (value π_α, Jacobian J(π_α)); π₂ = π_α/(1 − β) − βπ₀; out = D + π₂ − sg(π₂).
 func textbookReinMaxAlpha(tau, alpha float64) textbookFn {
 	beta := 1 / (2 * alpha)
 	return func(_ Source, theta, d *Node) (*Node, *Node) {
@@ -63,7 +63,7 @@ func textbookReinMaxAlpha(tau, alpha float64) textbookFn {
 }
 
 // textbookReinMaxHalf is ReinMaxAlpha at α = ½ (β = 1, where the Jacobian form divides by zero) in its other form,
-// J(P) + (D − P)(D − P)ᵀ − J(π₀), each term a stop-gradient surrogate: softmax(θ + sg(θ/τ − θ)) has the value P and
+// J(P) + (D − P)(D − P)ᵀ − J(π₀), each term a stop-gradient surrogate: testutil.Softmax(θ + sg(θ/τ − θ)) has the value P and
 // the Jacobian J(P), and (D − P)⟨D − P, θ − sg(θ)⟩ has the value 0 and the Jacobian (D − P)(D − P)ᵀ.
 func textbookReinMaxHalf(tau float64) textbookFn {
 	return func(_ Source, theta, d *Node) (*Node, *Node) {
@@ -75,7 +75,7 @@ func textbookReinMaxHalf(tau float64) textbookFn {
 	}
 }
 
-// textbookGRMCK: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k softmax((θ + sg(z_k − θ))/τ), out = D + P − sg(P)
+// textbookGRMCK: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k testutil.Softmax((θ + sg(z_k − θ))/τ), out = D + P − sg(P)
 // (GR-MCK, reference section 2; STGS given D is K = 1).
 func textbookGRMCK(tau float64, k int) textbookFn {
 	return func(src Source, theta, d *Node) (*Node, *Node) {
@@ -86,7 +86,7 @@ func textbookGRMCK(tau float64, k int) textbookFn {
 	}
 }
 
-// textbookReinMaxRao: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k softmax((θ + sg(z_k − θ))/τ),
+// textbookReinMaxRao: z_k = conditionalGumbel(θ, D) for k = 1..K, P = mean_k testutil.Softmax((θ + sg(z_k − θ))/τ),
 // π₂ = 2P − π₀/2, out = D + π₂ − sg(π₂) (the ReinMaxRao doc comment).
 func textbookReinMaxRao(tau float64, k int) textbookFn {
 	return func(src Source, theta, d *Node) (*Node, *Node) {
@@ -97,15 +97,15 @@ func textbookReinMaxRao(tau float64, k int) textbookFn {
 	}
 }
 
-// relaxedMean returns mean_k softmax((θ + sg(z_k − θ))/τ) for z of shape (K, ...): its Jacobian is the mean of the
-// relaxed Jacobians (1/τ)J(softmax(z_k/τ)).
+// relaxedMean returns mean_k testutil.Softmax((θ + sg(z_k − θ))/τ) for z of shape (K, ...): its Jacobian is the mean of the
+// relaxed Jacobians (1/τ)J(testutil.Softmax(z_k/τ)).
 func relaxedMean(theta, z *Node, tau float64) *Node {
 	th := BroadcastToShape(InsertAxes(theta, 0), z.Shape())
 	return ReduceMean(Softmax(DivScalar(Add(th, StopGradient(Sub(z, th))), tau), -1), 0)
 }
 
 // textbookReinMaxCV is the ReinMax surrogate of textbookReinMax plus η(P_K − P₀), P_K = relaxedMean over K
-// perturbations conditioned on D and P₀ = softmax((θ + sg(z₀ − θ))/τ). Given D, z₀ is one more conditional draw,
+// perturbations conditioned on D and P₀ = testutil.Softmax((θ + sg(z₀ − θ))/τ). Given D, z₀ is one more conditional draw,
 // made first; with sampled set, z₀ = θ + G is the Gumbel perturbation that draws D, as PyTorch's gumbel_softmax does.
 func textbookReinMaxCV(tau float64, k int, eta float64, sampled bool) textbookFn {
 	return func(src Source, theta, d *Node) (*Node, *Node) {
@@ -124,7 +124,7 @@ func textbookReinMaxCV(tau float64, k int, eta float64, sampled bool) textbookFn
 }
 
 // textbookDecoupledSTGS: z = θ + τ_f·G with G = −log(−log u) when sampling, or z = τ_f·conditionalGumbel(θ/τ_f, D)
-// given D; D = onehot(argmax z), y = softmax((θ + sg(z − θ))/τ_b), out = D + y − sg(y).
+// given D; D = onehot(argmax z), y = testutil.Softmax((θ + sg(z − θ))/τ_b), out = D + y − sg(y).
 func textbookDecoupledSTGS(tauB, tauF float64, sampled bool) textbookFn {
 	return func(src Source, theta, d *Node) (*Node, *Node) {
 		var z *Node
@@ -139,7 +139,7 @@ func textbookDecoupledSTGS(tauB, tauF float64, sampled bool) textbookFn {
 	}
 }
 
-// sampledAt is sampled with D drawn from Cat(softmax(θ/τ_f)).
+// sampledAt is sampled with D drawn from Cat(testutil.Softmax(θ/τ_f)).
 func sampledAt(tauF float64, f textbookFn) textbookFn {
 	return func(src Source, theta, _ *Node) (*Node, *Node) {
 		return f(src, theta, textbookCategorical(src, DivScalar(theta, tauF)))
@@ -147,7 +147,7 @@ func sampledAt(tauF float64, f textbookFn) textbookFn {
 }
 
 // textbookSTGSSample is PyTorch's gumbel_softmax(θ, τ, hard=True): z = θ + G, D = onehot(argmax z),
-// y = softmax((θ + sg(G))/τ), out = D + y − sg(y). With relaxed set, out = y (the relaxed Gumbel-Softmax sample).
+// y = testutil.Softmax((θ + sg(G))/τ), out = D + y − sg(y). With relaxed set, out = y (the relaxed Gumbel-Softmax sample).
 func textbookSTGSSample(tau float64, relaxed bool) textbookFn {
 	return func(src Source, theta, _ *Node) (*Node, *Node) {
 		u := src.Uniform(theta.Graph(), theta.Shape())
@@ -161,7 +161,7 @@ func textbookSTGSSample(tau float64, relaxed bool) textbookFn {
 	}
 }
 
-// textbookGumbelSoftmaxGiven: y = softmax((θ + sg(z − θ))/τ) with z = conditionalGumbel(θ, D), out = y.
+// textbookGumbelSoftmaxGiven: y = testutil.Softmax((θ + sg(z − θ))/τ) with z = conditionalGumbel(θ, D), out = y.
 func textbookGumbelSoftmaxGiven(tau float64) textbookFn {
 	return func(src Source, theta, d *Node) (*Node, *Node) {
 		z := Squeeze(conditionalGumbel(src, theta, d, 1), 0)
@@ -170,7 +170,7 @@ func textbookGumbelSoftmaxGiven(tau float64) textbookFn {
 }
 
 // textbookGST: the gapped logits of the GST doc comment, θ'_s = m, θ'_j = min(θ_j, m − gap) (j ≠ s), m = max θ,
-// gap = fixed or −log(1 − p)/p with p = π_s(1 − 10⁻⁵); P = softmax((θ + sg(θ' − θ))/τ); out = D + P − sg(P).
+// gap = fixed or −log(1 − p)/p with p = π_s(1 − 10⁻⁵); P = testutil.Softmax((θ + sg(θ' − θ))/τ); out = D + P − sg(P).
 func textbookGST(tau, gap float64, adaptive bool) textbookFn {
 	return func(_ Source, theta, d *Node) (*Node, *Node) {
 		g := theta.Graph()
@@ -250,7 +250,7 @@ func textbookCases(rng *rand.Rand) []textbookCase {
 	add(f("DecoupledST", tDF), DecoupledST{Tau: tDB, TauForward: tDF}, textbookST(tDB), sampledAt(tDF, textbookST(tDB)))
 	add(f("DecoupledSTGS", tDGF), DecoupledSTGS{Tau: tDGB, TauForward: tDGF}, textbookDecoupledSTGS(tDGB, tDGF, false),
 		textbookDecoupledSTGS(tDGB, tDGF, true))
-	// The relaxed sample's gradient equals STGS's for the same noise: both are (1/τ)·J(softmax((θ+G)/τ))·g.
+	// The relaxed sample's gradient equals STGS's for the same noise: both are (1/τ)·J(testutil.Softmax((θ+G)/τ))·g.
 	cases = append(cases,
 		textbookCase{name: f("GumbelSoftmax=STGS", tGS) + ".Given", closed: given(GumbelSoftmax{Tau: tGS}),
 			textbook: STGS{Tau: tGS}.Given, gradOnly: true},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -170,7 +172,7 @@ func TestNewStraightThrough(t *testing.T) {
 // category, on integer logits, on a one-hot of the wrong shape and on out-of-range parameters.
 func TestPanics(t *testing.T) {
 	t.Parallel()
-	g := NewGraph(testBackend(t), "panics")
+	g := NewGraph(testutil.Backend(t), "panics")
 	defer g.Finalize()
 	param := func(dtype dtypes.DType, dims ...int) *Node {
 		return Parameter(g, fmt.Sprintf("p%d", g.NumParameters()), shapes.Make(dtype, dims...))

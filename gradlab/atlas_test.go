@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/f60e9205/reinmax/progress"
 )
 
@@ -56,7 +58,7 @@ func TestLabNewEstimators(t *testing.T) {
 		OrderDraws: 200,
 		Dir:        dir,
 	}
-	sum, err := lab.Run(testBackend(t), func(progress.Update) {})
+	sum, err := lab.Run(testutil.Backend(t), func(progress.Update) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package gradlab
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -89,13 +90,13 @@ func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
 	for _, param := range spec.Params {
 		switch param {
 		case "tau":
-			e.Tau = orDefault(p.Tau, spec.Tau)
+			e.Tau = cmp.Or(p.Tau, spec.Tau)
 		case "k":
-			e.K = orDefault(p.K, spec.K)
+			e.K = cmp.Or(p.K, spec.K)
 		case "alpha":
-			e.Alpha = orDefault(p.Alpha, spec.Alpha)
+			e.Alpha = cmp.Or(p.Alpha, spec.Alpha)
 		case "tau-forward":
-			e.TauForward = orDefault(p.TauForward, spec.TauForward)
+			e.TauForward = cmp.Or(p.TauForward, spec.TauForward)
 		}
 	}
 	switch name {

@@ -1,30 +1,12 @@
 package gradlab
 
 import (
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend"
 
 	"github.com/f60e9205/reinmax"
 )
-
-var (
-	backendOnce sync.Once
-	backendVal  compute.Backend
-	backendErr  error
-)
-
-// testBackend returns the pure-Go backend shared by the tests.
-func testBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = compute.New() })
-	if backendErr != nil {
-		t.Fatalf("compute.New: %v", backendErr)
-	}
-	return backendVal
-}
 
 // mustProblem builds a built-in problem or fails the test.
 func mustProblem(t testing.TB, spec ProblemSpec) *FuncProblem {

@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"cmp"
+
 	"github.com/f60e9205/reinmax/progress"
 
 	"github.com/f60e9205/reinmax/internal/atomicfile"
@@ -206,7 +208,7 @@ func (l Lab) Run(backend compute.Backend, report progress.Reporter) (*Summary, e
 	if err := results.PrepareDir(l.Dir); err != nil {
 		return nil, err
 	}
-	orderDraws := orDefault(l.OrderDraws, 8*l.Config.Draws)
+	orderDraws := cmp.Or(l.OrderDraws, 8*l.Config.Draws)
 	var mcEsts []Estimator
 	var exactEsts []Estimator
 	if family != nil {

@@ -1,6 +1,7 @@
 package gradlab
 
 import (
+	"github.com/f60e9205/reinmax/internal/testutil"
 	"github.com/f60e9205/reinmax/progress"
 
 	"encoding/csv"
@@ -30,7 +31,7 @@ func TestLab(t *testing.T) {
 		Dir:        dir,
 	}
 	var last int
-	sum, err := lab.Run(testBackend(t), func(p progress.Update) { last = p.Done })
+	sum, err := lab.Run(testutil.Backend(t), func(p progress.Update) { last = p.Done })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestLabScoreFunction(t *testing.T) {
 		Config:      Config{Draws: 200, Seed: 1, Replicates: 100},
 		Dir:         dir,
 	}
-	sum, err := lab.Run(testBackend(t), func(progress.Update) {})
+	sum, err := lab.Run(testutil.Backend(t), func(progress.Update) {})
 	if err != nil {
 		t.Fatal(err)
 	}

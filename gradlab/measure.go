@@ -1,6 +1,8 @@
 package gradlab
 
 import (
+	"cmp"
+
 	"github.com/f60e9205/reinmax/progress"
 
 	"errors"
@@ -42,10 +44,10 @@ func (c Config) withDefaults(dim int) (Config, error) {
 	if c.Batch < 0 {
 		return c, fmt.Errorf("gradlab: batch of %d draws, want a positive number (or 0 for the default)", c.Batch)
 	}
-	c.Batch = orDefault(c.Batch, min(c.Draws, 10000, max(1, (1<<20)/dim)))
+	c.Batch = cmp.Or(c.Batch, min(c.Draws, 10000, max(1, (1<<20)/dim)))
 	c.Batch = min(c.Batch, c.Draws)
-	c.Level = orDefault(c.Level, 0.95)
-	c.Replicates = orDefault(c.Replicates, 2000)
+	c.Level = cmp.Or(c.Level, 0.95)
+	c.Replicates = cmp.Or(c.Replicates, 2000)
 	return c, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/oracle"
 )
@@ -57,7 +59,7 @@ func exactLaw(t *testing.T, p *FuncProblem, est oracle.Estimator) (mse, meanCos,
 // its interval must exclude 0.
 func TestFiguresRight(t *testing.T) {
 	t.Parallel()
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	quadratic := mustProblem(t, ProblemSpec{Name: "quadratic"})
 	cubic := mustProblem(t, ProblemSpec{Name: "cubic", C: 5})
 	for _, test := range []struct {
@@ -116,7 +118,7 @@ func TestFiguresRight(t *testing.T) {
 // Gumbel noise (STGS, which has no oracle form: no exact relative bias is reported).
 func TestMeasureSeed(t *testing.T) {
 	t.Parallel()
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	p := mustProblem(t, ProblemSpec{Name: "net", L: 2, C: 2})
 	est := mustEstimator(t, "stgs", 0.5)
 	var rs []*Result
@@ -141,7 +143,7 @@ func TestMeasureSeed(t *testing.T) {
 // TestMeasureErrors checks the errors for too few draws and for a problem whose exact gradient fails.
 func TestMeasureErrors(t *testing.T) {
 	t.Parallel()
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	p := mustProblem(t, ProblemSpec{Name: "quadratic", C: 3})
 	est := mustEstimator(t, "st", 1)
 	for _, n := range []int{-1, 0, 1} {
@@ -159,7 +161,7 @@ func TestMeasureErrors(t *testing.T) {
 // ReinMax is not) their relative-bias intervals must start at 0, and no exact value is claimed for them.
 func TestScoreFunction(t *testing.T) {
 	t.Parallel()
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	p := mustProblem(t, ProblemSpec{Name: "cubic", C: 5})
 	for _, name := range []string{"reinforce", "rloo"} {
 		sf, err := reinmax.NewScoreFunction(name, reinmax.Params{K: 4})

@@ -1,6 +1,7 @@
 package gradlab
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -208,12 +209,12 @@ func (s ProblemSpec) withDefaults() ProblemSpec {
 		"poly":      {L: 8, C: 2, P: 3},
 		"net":       {L: 3, C: 3, H: 1, Hidden: 8},
 	}[s.Name]
-	s.L = orDefault(s.L, def.L)
-	s.C = orDefault(s.C, def.C)
-	s.P = orDefault(s.P, def.P)
-	s.H = orDefault(s.H, def.H)
-	s.Hidden = orDefault(s.Hidden, def.Hidden)
-	s.Seed = orDefault(s.Seed, 1)
+	s.L = cmp.Or(s.L, def.L)
+	s.C = cmp.Or(s.C, def.C)
+	s.P = cmp.Or(s.P, def.P)
+	s.H = cmp.Or(s.H, def.H)
+	s.Hidden = cmp.Or(s.Hidden, def.Hidden)
+	s.Seed = cmp.Or(s.Seed, 1)
 	return s
 }
 
@@ -392,13 +393,4 @@ func normals(rnd *rand.Rand, n int) []float64 {
 		x[i] = rnd.NormFloat64()
 	}
 	return x
-}
-
-// orDefault returns v, or def when v is the zero value.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -18,7 +20,7 @@ import (
 // (the relaxed samples of Gumbel-Softmax). Both sides are float64; the tolerance is a few hundred ulps.
 func TestGraphMatchesFunc(t *testing.T) {
 	t.Parallel()
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, spec := range []ProblemSpec{
 		{Name: "quadratic", C: 4},

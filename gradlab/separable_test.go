@@ -3,6 +3,8 @@ package gradlab
 import (
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/f60e9205/reinmax"
@@ -55,11 +57,11 @@ func TestSeparable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{Draws: 20000, Seed: 3, Level: 0.99}
-	sep, err := Measure(testBackend(t), stacked{base, 3}, FromScoreFunction(sf), cfg, nil)
+	sep, err := Measure(testutil.Backend(t), stacked{base, 3}, FromScoreFunction(sf), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := Measure(testBackend(t), whole{stacked{base, 3}}, FromScoreFunction(sf), cfg, nil)
+	sum, err := Measure(testutil.Backend(t), whole{stacked{base, 3}}, FromScoreFunction(sf), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

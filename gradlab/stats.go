@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/f60e9205/reinmax/internal/stats"
+
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -245,8 +247,8 @@ func (a *Accumulator) Stats(level float64, replicates int, seed uint64) (Stats, 
 	// would miss the value 1 of an unbiased estimator almost always.
 	slices.Sort(cosRep)
 	c := s.CosOfMean
-	s.CosOfMeanLo = max(2*c-quantile(cosRep, 1-alpha/2), -1)
-	s.CosOfMeanHi = min(2*c-quantile(cosRep, alpha/2), 1)
+	s.CosOfMeanLo = max(2*c-stats.Quantile(cosRep, 1-alpha/2), -1)
+	s.CosOfMeanHi = min(2*c-stats.Quantile(cosRep, alpha/2), 1)
 
 	var wmax float64
 	for _, c := range nt.ww {
@@ -410,18 +412,7 @@ func (nt normTest) solve(p, tobs, rhoMax float64) float64 {
 	return 0.5 * (lo + hi)
 }
 
-// quantile returns the p-quantile of the sorted sample x, interpolating linearly between order statistics
-// (Hyndman & Fan's type 7, the default of R and NumPy).
-func quantile(x []float64, p float64) float64 {
-	h := p * float64(len(x)-1)
-	i := int(math.Floor(h))
-	if i >= len(x)-1 {
-		return x[len(x)-1]
-	}
-	return x[i] + (h-float64(i))*(x[i+1]-x[i])
-}
-
-// selectQuantile returns quantile(sorted x, p) without sorting x: it selects the two order statistics it needs in
+// selectQuantile returns stats.Quantile(sorted x, p) without sorting x: it selects the two order statistics it needs in
 // expected linear time (Hoare's quickselect). It reorders x.
 func selectQuantile(x []float64, p float64) float64 {
 	h := p * float64(len(x)-1)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/stats"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -202,7 +204,7 @@ func TestSelectQuantile(t *testing.T) {
 			}
 			sorted := append([]float64(nil), x...)
 			slices.Sort(sorted)
-			if got, want := selectQuantile(x, p), quantile(sorted, p); !(got == want) {
+			if got, want := selectQuantile(x, p), stats.Quantile(sorted, p); !(got == want) {
 				t.Errorf("n = %d, p = %v: selectQuantile %v, sorted quantile %v", n, p, got, want)
 			}
 		}

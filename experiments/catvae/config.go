@@ -16,21 +16,21 @@ import (
 // Config is one training run: every setting that changes its numbers (its JSON is the run's identity, see
 // experiments.ID). PaperConfig fills it with the paper's settings.
 type Config struct {
-	Categories int     `json:"categories"` // C, categories per latent variable, >= 2
-	Latents    int     `json:"latents"`    // L, latent variables, >= 1
-	Estimator  string  `json:"estimator"`  // a straight-through estimator of the registry
-	Tau        float64 `json:"tau"`        // temperature, > 0 (>= 1 for reinmax)
-	K          int     `json:"k"`          // the Gumbel samples of gr-mck, reinmax-rao and reinmax-cv; 0 for the others
-	Alpha      float64 `json:"alpha"`      // the mixing weight of reinmax-alpha; 0 for the others
+	Categories int     `json:"categories"`  // C, categories per latent variable, >= 2
+	Latents    int     `json:"latents"`     // L, latent variables, >= 1
+	Estimator  string  `json:"estimator"`   // a straight-through estimator of the registry
+	Tau        float64 `json:"tau"`         // temperature, > 0 (>= 1 for reinmax)
+	K          int     `json:"k"`           // the Gumbel samples of gr-mck, reinmax-rao and reinmax-cv; 0 for the others
+	Alpha      float64 `json:"alpha"`       // the mixing weight of reinmax-alpha; 0 for the others
 	TauForward float64 `json:"tau_forward"` // the forward temperature of the decoupled estimators; 0 for the others
-	Optimizer  string  `json:"optimizer"`  // "adam" or "radam"
-	LR         float64 `json:"lr"`         // learning rate, > 0
-	Batch      int     `json:"batch"`      // images per step, >= 1 (paper: 100)
-	Epochs     int     `json:"epochs"`     // passes over the training set, >= 1 (paper: 160)
-	Seed       int64   `json:"seed"`       // seeds initialisation, sampling and shuffling
-	LeakyReLU  bool    `json:"leaky_relu"` // LeakyReLU (slope 0.01) instead of ReLU, as the paper's 32x64 script sets
-	TrainSize  int     `json:"train_size"` // use only the first TrainSize training images (0: all 60,000); 0 or >= Batch
-	TestSize   int     `json:"test_size"`  // use only the first TestSize test images (0: all 10,000)
+	Optimizer  string  `json:"optimizer"`   // "adam" or "radam"
+	LR         float64 `json:"lr"`          // learning rate, > 0
+	Batch      int     `json:"batch"`       // images per step, >= 1 (paper: 100)
+	Epochs     int     `json:"epochs"`      // passes over the training set, >= 1 (paper: 160)
+	Seed       int64   `json:"seed"`        // seeds initialisation, sampling and shuffling
+	LeakyReLU  bool    `json:"leaky_relu"`  // LeakyReLU (slope 0.01) instead of ReLU, as the paper's 32x64 script sets
+	TrainSize  int     `json:"train_size"`  // use only the first TrainSize training images (0: all 60,000); 0 or >= Batch
+	TestSize   int     `json:"test_size"`   // use only the first TestSize test images (0: all 10,000)
 }
 
 // Label implements experiments.Config, e.g. "10x30 reinmax seed=0".

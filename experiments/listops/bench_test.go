@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
 	"github.com/f60e9205/reinmax/optim"
 )
@@ -36,7 +38,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				step, err := newTrainStep(testBackend(b), store, m, update)
+				step, err := newTrainStep(testutil.Backend(b), store, m, update)
 				if err != nil {
 					b.Fatal(err)
 				}

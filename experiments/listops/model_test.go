@@ -5,7 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gomlx/compute"
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
@@ -15,18 +16,7 @@ import (
 
 	"github.com/f60e9205/reinmax"
 	listopsdata "github.com/f60e9205/reinmax/data/listops" // the data set; this package is the experiment
-	"github.com/f60e9205/reinmax/experiments"
 )
-
-// testBackend is the backend of the package's tests.
-func testBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	b, err := experiments.NewBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
@@ -64,7 +54,7 @@ func TestCompose(t *testing.T) {
 		for k := range bias {
 			bias[k] = float32(tc.b[k])
 		}
-		out := MustExecOnceN(testBackend(t), func(w, b, h, c *Node) []*Node {
+		out := MustExecOnceN(testutil.Backend(t), func(w, b, h, c *Node) []*Node {
 			bias := Add(Reshape(b, 1, 1, 5), forgetOnes(w.Graph(), 1))
 			hp, cp := compose(w, bias, adjacent(h, c))
 			return []*Node{hp, cp}
@@ -86,7 +76,7 @@ func TestMerge(t *testing.T) {
 	hp := []float32{100, 200, 300, 1000, 2000, 3000}
 	cp := []float32{-100, -200, -300, -1000, -2000, -3000}
 	sel := []float32{0, 1, 0, 0, 1, 0}
-	out := MustExecOnceN(testBackend(t), func(h, c, hp, cp, sel, act *Node) []*Node {
+	out := MustExecOnceN(testutil.Backend(t), func(h, c, hp, cp, sel, act *Node) []*Node {
 		h2, c2 := merge(adjacent(h, c), hp, cp, sel, act)
 		return []*Node{h2, c2}
 	}, tensors.FromFlatDataAndDimensions(h, 2, 4, 1), tensors.FromFlatDataAndDimensions(c, 2, 4, 1),
@@ -135,7 +125,7 @@ func forwardFn(t *testing.T, est string, hidden int, train bool, ex []listopsdat
 		t.Fatal(err)
 	}
 	ids, lengths := listopsdata.PadIDs(ex, width)
-	out, err := model.ExecOnceN(testBackend(t), store, func(scope *model.Scope, ids, lengths *Node) []*Node {
+	out, err := model.ExecOnceN(testutil.Backend(t), store, func(scope *model.Scope, ids, lengths *Node) []*Node {
 		root, mg := m.encode(scope, loadWeights(scope, ids.Graph()), ids, lengths, train)
 		return []*Node{root, mg}
 	}, tensors.FromFlatDataAndDimensions(ids, len(ex), width), tensors.FromFlatDataAndDimensions(lengths, len(ex)))
@@ -200,7 +190,7 @@ func TestMergeStepsAndMasking(t *testing.T) {
 
 // TestMaskedScores checks that positions beyond a sequence are −∞ and that a finished sequence keeps position 0.
 func TestMaskedScores(t *testing.T) {
-	out := MustExecOnce(testBackend(t), func(hp, lengths *Node) *Node {
+	out := MustExecOnce(testutil.Backend(t), func(hp, lengths *Node) *Node {
 		return maskedScores(Ones(hp.Graph(), shapes.Make(dtypes.Float32, 4)), hp, lengths, 2)
 	}, tensors.FromFlatDataAndDimensions(make([]float32, 3*5*4), 3, 5, 4), tensors.FromFlatDataAndDimensions([]int32{8, 4, 2}, 3))
 	got := tensors.MustCopyFlatData[float32](out)
@@ -236,7 +226,7 @@ func queryGradient(t *testing.T, est string, ex []listopsdata.Example, width int
 	for i := range ex {
 		b.idx = append(b.idx, i)
 	}
-	out, err := model.ExecOnceN(testBackend(t), store, func(scope *model.Scope, in []*Node) []*Node {
+	out, err := model.ExecOnceN(testutil.Backend(t), store, func(scope *model.Scope, in []*Node) []*Node {
 		logits, _ := m.forward(scope, in[0], in[1], true)
 		mean, _, _ := loss(logits, in[2], in[3])
 		return Gradient(mean, param(scope, mean.Graph(), varQuery))

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -53,7 +55,7 @@ func TestTrainingReducesLoss(t *testing.T) {
 			}
 		}
 	}
-	recs, err := train(cfg, tinyData(t), experiments.Env{Backend: testBackend(t)}.WithReport(report), nil)
+	recs, err := train(cfg, tinyData(t), experiments.Env{Backend: testutil.Backend(t)}.WithReport(report), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	data := tinyData(t)
 	cfg := tinyConfig(t, "reinmax")
 	cfg.Patience = 1 // exercise the learning-rate schedule's state across the checkpoint
-	backend := testBackend(t)
+	backend := testutil.Backend(t)
 	want, err := train(cfg, data, experiments.Env{Backend: backend}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +198,7 @@ func tinySweep(t *testing.T, data Data, dir string, trainSize int, estimators ..
 		t.Fatal(err)
 	}
 	exp := &Experiment{data: map[dataKey]Data{{0, DefaultValidSize}: data}}
-	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir, Backend: testBackend(t)}); err != nil {
+	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir, Backend: testutil.Backend(t)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -318,7 +320,7 @@ func tensorsFloat(t *testing.T, v any) []float32 {
 // halved (up to torch's 1e-6 on the norm); with a bound above 13 they are unchanged.
 func TestClipGlobalNorm(t *testing.T) {
 	for _, tc := range []struct{ c, scale float64 }{{6.5, 6.5 / (13 + 1e-6)}, {20, 1}} {
-		out := MustExecOnceN(testBackend(t), func(a, b *Node) []*Node {
+		out := MustExecOnceN(testutil.Backend(t), func(a, b *Node) []*Node {
 			return clipGlobalNorm([]*Node{a, b}, tc.c)
 		}, []float32{3, 4}, []float32{12})
 		got := append(out[0].Value().([]float32), out[1].Value().([]float32)...)
@@ -338,7 +340,7 @@ func TestEvaluationIgnoresPadding(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, store := newModel(t, tinyConfig(t, "reinmax"))
-	ev, err := newEvaluator(testBackend(t), store, m)
+	ev, err := newEvaluator(testutil.Backend(t), store, m)
 	if err != nil {
 		t.Fatal(err)
 	}
