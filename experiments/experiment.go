@@ -50,3 +50,16 @@ type Experiment[C Config, R Record] interface {
 
 // ResultsFile is the results file of an output folder: one record per line (JSON lines), appended as runs go.
 const ResultsFile = "results.jsonl"
+
+// Complete is the last step of listing a sweep's runs: it applies modify (when not nil) to c, writes out the
+// settings resolve fills in (defaults, settings the run does not read), and validates the result.
+func Complete[C Config](c C, modify func(*C), resolve func(C) (C, error)) (C, error) {
+	if modify != nil {
+		modify(&c)
+	}
+	c, err := resolve(c)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}

@@ -1,7 +1,6 @@
 package gradlab
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,23 +81,12 @@ func NewEstimator(name string, p reinmax.Params) (Estimator, error) {
 	if err != nil {
 		return Estimator{}, err
 	}
-	spec, err := reinmax.Lookup(name)
+	resolved, err := reinmax.Resolve(name, p)
 	if err != nil {
 		return Estimator{}, err
 	}
 	e := FromStraightThrough(st)
-	for _, param := range spec.Params {
-		switch param {
-		case "tau":
-			e.Tau = cmp.Or(p.Tau, spec.Tau)
-		case "k":
-			e.K = cmp.Or(p.K, spec.K)
-		case "alpha":
-			e.Alpha = cmp.Or(p.Alpha, spec.Alpha)
-		case "tau-forward":
-			e.TauForward = cmp.Or(p.TauForward, spec.TauForward)
-		}
-	}
+	e.Tau, e.K, e.Alpha, e.TauForward = resolved.Tau, resolved.K, resolved.Alpha, resolved.TauForward
 	switch name {
 	case "st":
 		e.Oracle = oracle.ST{Tau: e.Tau}

@@ -52,13 +52,8 @@ func (s Sweep) Runs() ([]Config, error) {
 						return nil, err
 					}
 					c.Seed = seed
-					if s.Modify != nil {
-						s.Modify(&c)
-					}
-					if c, err = c.resolved(); err != nil {
-						return nil, err
-					}
-					if err := c.Validate(); err != nil {
+					c, err = experiments.Complete(c, s.Modify, Config.resolved)
+					if err != nil {
 						return nil, err
 					}
 					out = append(out, c)

@@ -63,13 +63,8 @@ func (s Sweep) Runs() ([]Config, error) {
 				for _, seed := range s.Seeds {
 					c := c0
 					c.Hidden, c.TrainSize, c.Seed = h, n, seed
-					if s.Modify != nil {
-						s.Modify(&c)
-					}
-					if c, err = c.resolved(); err != nil {
-						return nil, err
-					}
-					if err := c.Validate(); err != nil {
+					c, err = experiments.Complete(c, s.Modify, Config.resolved)
+					if err != nil {
 						return nil, err
 					}
 					out = append(out, c)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/experiments"
 )
 
 // Config is one run: every setting that changes its numbers (its JSON is the run's identity, see experiments.ID).
@@ -177,16 +178,10 @@ func (s Sweep) Runs() ([]Config, error) {
 			for _, seed := range s.Seeds {
 				c := DefaultConfig()
 				c.Estimator, c.P, c.Seed = est, p, seed
-				p := s.Params[est]
-				c.Tau, c.K, c.Alpha, c.TauForward = p.Tau, p.K, p.Alpha, p.TauForward
-				if s.Modify != nil {
-					s.Modify(&c)
-				}
-				c, err := c.resolved()
+				ep := s.Params[est]
+				c.Tau, c.K, c.Alpha, c.TauForward = ep.Tau, ep.K, ep.Alpha, ep.TauForward
+				c, err := experiments.Complete(c, s.Modify, Config.resolved)
 				if err != nil {
-					return nil, err
-				}
-				if err := c.Validate(); err != nil {
 					return nil, err
 				}
 				out = append(out, c)
