@@ -41,11 +41,10 @@ type Outcome struct {
 //
 // A run is known by its identity (ID: the experiment and every setting of its configuration): a run whose final
 // record is in the results file is skipped, one with a checkpoint resumes from it, and a run with any other setting
-// is a new run beside the old ones. The runs are validated, their memory estimated (Sizer) and their data loaded
-// before anything is written;
-// two runs with the same identity are refused. The folder is locked while the sweep runs: a second process
-// writing into it is refused with the holder's PID. With opt.Workers > 1 that many runs train at once, each on its
-// own backend; a run's numbers do not depend on how many run beside it.
+// is a new run beside the old ones. The runs are validated (two with the same identity are refused), their memory
+// estimated (Sizer) and their data loaded before anything is written. The folder is locked while the sweep runs:
+// a second process writing into it is refused with the holder's PID. With opt.Workers > 1 that many runs train at
+// once, each on its own backend; a run's numbers do not depend on how many run beside it.
 func Run[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs []C, opt Options) (Outcome, error) {
 	name := exp.Name()
 	ids, err := identify(exp, runs)
