@@ -54,6 +54,36 @@ func (g *Grid) WriteMarkdown(w io.Writer, corner string) error {
 	return err
 }
 
+// Table is a grid under its caption: table.md writes it as Markdown, reinmax report as HTML.
+type Table struct {
+	Caption string
+	Corner  string // the header of the first column, which holds the row keys
+	Grid
+}
+
+// WriteMarkdown writes the caption, a blank line and the grid (Grid.WriteMarkdown).
+func (t Table) WriteMarkdown(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", t.Caption); err != nil {
+		return err
+	}
+	return t.Grid.WriteMarkdown(w, t.Corner)
+}
+
+// WriteTables writes tables (Table, PairedTable) as Markdown, a blank line between two.
+func WriteTables[T interface{ WriteMarkdown(io.Writer) error }](w io.Writer, tables []T) error {
+	for i, t := range tables {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		if err := t.WriteMarkdown(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MeanStd returns the mean and the sample standard deviation of x (0 for a single value, NaN for none).
 func MeanStd(x []float64) (mean, std float64) {
 	switch len(x) {

@@ -38,3 +38,17 @@ func TestMeanStd(t *testing.T) {
 		t.Errorf("Num: %q %q", Num(math.NaN()), Num(1.23456))
 	}
 }
+
+func TestTablesMarkdown(t *testing.T) {
+	var g Grid
+	g.Set("reinmax", "10x30", "98.4")
+	tables := []Table{{Caption: "First.", Corner: "estimator", Grid: g}, {Caption: "Second.", Corner: "e", Grid: g}}
+	var b strings.Builder
+	if err := WriteTables(&b, tables); err != nil {
+		t.Fatal(err)
+	}
+	want := "First.\n\n| estimator | 10x30 |\n|---|---|\n| reinmax | 98.4 |\n\nSecond.\n\n| e | 10x30 |\n|---|---|\n| reinmax | 98.4 |\n"
+	if b.String() != want {
+		t.Errorf("markdown:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

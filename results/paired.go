@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -127,24 +128,44 @@ func PairedRows(cells, methods []string, values map[string]map[string]map[int64]
 	return rows
 }
 
-// WritePaired writes rows as a Markdown table under a heading line: per row the seeds, the mean difference A − B
-// with its standard error, the paired t-test's p, the seeds where A is better and worse, the sign test's p and the
-// verdict at level 0.05 (lowerIsBetter says which way is better).
+// PairedColumns are the headers of a table of paired comparisons, the fields of PairedRow.Cells.
+var PairedColumns = []string{"cell", "A", "B", "seeds", "A − B (mean ± SE)", "t-test p", "A better / worse", "sign-test p", "verdict (A)"}
+
+// Cells returns the row's fields under PairedColumns: the seeds, the mean difference A − B with its standard error,
+// the paired t-test's p, the seeds where A is better and worse, the sign test's p and the verdict at level 0.05
+// (lowerIsBetter says which way is better).
+func (r PairedRow) Cells(lowerIsBetter bool) []string {
+	better, worse := r.Below, r.Above
+	if !lowerIsBetter {
+		better, worse = worse, better
+	}
+	return []string{r.Cell, r.A, r.B, strconv.Itoa(r.Seeds), Num2(r.MeanDiff) + " ± " + Num2(r.SE), pValue(r.P),
+		fmt.Sprintf("%d / %d", better, worse), pValue(r.SignP), r.Verdict(0.05, lowerIsBetter)}
+}
+
+// PairedTable is a table of paired comparisons under its heading.
+type PairedTable struct {
+	Heading       string
+	Rows          []PairedRow
+	LowerIsBetter bool // the metric is a loss (lower is better), not an accuracy
+}
+
+// WritePaired writes rows as a Markdown table under a heading line, one line per row with PairedRow.Cells.
 func WritePaired(w io.Writer, heading string, rows []PairedRow, lowerIsBetter bool) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n| cell | A | B | seeds | A − B (mean ± SE) | t-test p | A better / worse | sign-test p | verdict (A) |\n|---|---|---|---|---|---|---|---|---|\n", heading); err != nil {
+	if _, err := fmt.Fprintf(w, "%s\n\n| %s |\n|%s\n", heading, strings.Join(PairedColumns, " | "), strings.Repeat("---|", len(PairedColumns))); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		better, worse := r.Below, r.Above
-		if !lowerIsBetter {
-			better, worse = worse, better
-		}
-		if _, err := fmt.Fprintf(w, "| %s | %s | %s | %d | %s ± %s | %s | %d / %d | %s | %s |\n", r.Cell, r.A, r.B, r.Seeds,
-			Num2(r.MeanDiff), Num2(r.SE), pValue(r.P), better, worse, pValue(r.SignP), r.Verdict(0.05, lowerIsBetter)); err != nil {
+		if _, err := fmt.Fprintf(w, "| %s |\n", strings.Join(r.Cells(lowerIsBetter), " | ")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// WriteMarkdown writes the table with WritePaired.
+func (t PairedTable) WriteMarkdown(w io.Writer) error {
+	return WritePaired(w, t.Heading, t.Rows, t.LowerIsBetter)
 }
 
 // Num2 writes x with two decimals, or "–" for NaN.

@@ -2,6 +2,8 @@ package results
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +45,27 @@ func TestComparePaired(t *testing.T) {
 	nan := ComparePaired(map[int64]float64{0: math.NaN(), 1: 1}, map[int64]float64{0: 1, 1: 2})
 	if nan.Verdict(0.05, true) != "cannot tell" {
 		t.Errorf("a NaN value decided a verdict: %+v", nan)
+	}
+}
+
+// TestPairedCells checks a row's fields, and that the Markdown table is the header and one line of them per row.
+func TestPairedCells(t *testing.T) {
+	row := PairedRow{Cell: "10x30", A: "reinmax", B: "st",
+		Paired: ComparePaired(map[int64]float64{0: 10, 1: 12, 2: 11}, map[int64]float64{0: 11, 1: 14, 2: 13})}
+	// d = −1, −2, −2: mean −1.67, SE = 0.33, t = 5 with 2 degrees of freedom, p = 0.038; three seeds below.
+	want := []string{"10x30", "reinmax", "st", "3", "-1.67 ± 0.33", "0.038", "3 / 0", "0.25", "ahead"}
+	if got := row.Cells(true); !slices.Equal(got, want) {
+		t.Errorf("cells %q, want %q", got, want)
+	}
+	if got := row.Cells(false); got[6] != "0 / 3" || got[8] != "behind" {
+		t.Errorf("higher is better: cells %q, want 0 / 3 and behind", got)
+	}
+	var b strings.Builder
+	if err := (PairedTable{Heading: "H.", Rows: []PairedRow{row}, LowerIsBetter: true}).WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if len(lines) != 6 || lines[0] != "H." || lines[4] != "| "+strings.Join(want, " | ")+" |" {
+		t.Errorf("markdown:\n%s", b.String())
 	}
 }
