@@ -32,9 +32,10 @@ type Series struct {
 type Panel struct {
 	Title          string
 	XLabel, YLabel string
-	// LogY selects a logarithmic y axis; points with y <= 0 (or NaN) are then left out of their curve.
-	LogY   bool
-	Series []Series
+	// LogY selects a logarithmic y axis; points with y <= 0 (or NaN) are then left out of their curve. LogX does
+	// the same for the x axis.
+	LogX, LogY bool
+	Series     []Series
 }
 
 // Figure is a grid of panels filled row by row, Cols panels wide, each PanelWidth by PanelHeight.
@@ -160,6 +161,10 @@ func (pn Panel) plot() (*plot.Plot, error) {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
 	}
+	if pn.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+	}
 	drawn := 0
 	for i, s := range pn.Series {
 		if len(s.X) != len(s.Y) {
@@ -168,7 +173,7 @@ func (pn Panel) plot() (*plot.Plot, error) {
 		var xys plotter.XYs
 		for j := range s.X {
 			x, y := s.X[j], s.Y[j]
-			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || (pn.LogY && y <= 0) {
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || (pn.LogY && y <= 0) || (pn.LogX && x <= 0) {
 				continue
 			}
 			xys = append(xys, plotter.XY{X: x, Y: y})
@@ -217,7 +222,7 @@ func (pn Panel) band(s Series) (*plotter.Polygon, error) {
 		if pn.LogY && lo <= 0 {
 			lo = y
 		}
-		if !finiteAll(x, y, lo, hi) || (pn.LogY && !(y > 0 && lo > 0 && hi > 0)) {
+		if !finiteAll(x, y, lo, hi) || (pn.LogY && !(y > 0 && lo > 0 && hi > 0)) || (pn.LogX && x <= 0) {
 			continue
 		}
 		top = append(top, plotter.XY{X: x, Y: hi})

@@ -135,3 +135,22 @@ func TestBand(t *testing.T) {
 		t.Error("a band shorter than its curve drew")
 	}
 }
+
+// TestLogX draws a panel on a logarithmic x axis: points with x <= 0 are left out, and a panel with no other point
+// has nothing to draw.
+func TestLogX(t *testing.T) {
+	s := Series{Label: "st", X: []float64{0, 1e-3, 1e-2, 1e-1}, Y: []float64{9, 1, 2, 3}, Lo: []float64{9, 0.5, 1, 2}, Hi: []float64{9, 2, 3, 4}}
+	var buf bytes.Buffer
+	if err := (Figure{Panels: []Panel{{Title: "h", LogX: true, LogY: true, Series: []Series{s}}}}).Write(&buf, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tick := range []string{">0.001<", ">0.01<", ">0.1<"} {
+		if !strings.Contains(buf.String(), tick) {
+			t.Errorf("the log x axis has no tick %s", tick)
+		}
+	}
+	zero := Series{Label: "st", X: []float64{0, -1}, Y: []float64{1, 2}}
+	if err := (Figure{Panels: []Panel{{Title: "h", LogX: true, Series: []Series{zero}}}}).Write(&buf, "svg"); err == nil {
+		t.Error("a panel whose x values are all <= 0 drew on a log axis")
+	}
+}
