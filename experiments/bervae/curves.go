@@ -2,7 +2,6 @@ package bervae
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"github.com/f60e9205/reinmax/plots"
@@ -12,9 +11,10 @@ import (
 // CurvesFile is the base name of the figure of learning curves and gradient variance (".png" and ".svg").
 const CurvesFile = "curves"
 
-// writeCurves draws, for every data set and K, the training −ELBO and the variance of the encoder gradient against
-// the step, one line per estimator, averaged over the seeds of the finished runs.
-func writeCurves(dir string, recs []Record) error {
+// Curves returns, for every data set and K, the training −ELBO and the variance of the encoder gradient against the
+// step, one line per estimator, averaged over the seeds of the finished runs; a figure without panels when no run
+// has finished.
+func Curves(recs []Record) plots.Figure {
 	var configs []string
 	elbo, variance := map[string]*plots.Mean{}, map[string]*plots.Mean{}
 	for _, r := range results.Complete(recs) {
@@ -26,15 +26,12 @@ func writeCurves(dir string, recs []Record) error {
 		elbo[c].Add(r.Estimator, float64(r.Step), r.TrainNegELBO)
 		variance[c].Add(r.Estimator, float64(r.Step), r.GradVariance)
 	}
-	if len(configs) == 0 {
-		return nil
-	}
-	var panels []plots.Panel
+	fig := plots.Figure{Cols: 2}
 	for _, c := range configs {
-		panels = append(panels,
+		fig.Panels = append(fig.Panels,
 			plots.Panel{Title: c + ", train −ELBO", XLabel: "step", YLabel: "−ELBO", Series: elbo[c].Series()},
 			plots.Panel{Title: c + ", encoder gradient variance", XLabel: "step", YLabel: "variance", LogY: true,
 				Series: variance[c].Series()})
 	}
-	return plots.Figure{Panels: panels, Cols: 2}.Save(filepath.Join(dir, CurvesFile))
+	return fig
 }

@@ -5,7 +5,6 @@ import (
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -70,12 +69,7 @@ func Report(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error {
-		rows := results.PairedOf(recs, "reinmax", Record.Final, func(r Record) string { return fmt.Sprintf("%s K=%d", r.Dataset, r.K) },
-			func(r Record) string { return r.Estimator }, func(r Record) int64 { return r.Seed },
-			func(r Record) float64 { return r.TrainNegELBO })
-		return results.WritePaired(w, "ReinMax (A) against each estimator (B), training −ELBO at the last step (lower is better), on the same seeds; verdict at level 0.05.", rows, true)
-	}); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), Paired(recs).WriteMarkdown); err != nil {
 		return err
 	}
 	sums := Summarize(recs)
@@ -92,15 +86,28 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), Table(sums).WriteMarkdown); err != nil {
 		return err
 	}
-	return writeCurves(dir, recs)
+	if fig := Curves(recs); len(fig.Panels) > 0 {
+		return fig.Save(filepath.Join(dir, CurvesFile))
+	}
+	return nil
 }
 
-// writeTable writes the summary in the layout of the paper's Table 6: one row per estimator, one column per data
-// set and K, mean ± std of the final training −ELBO over seeds, and the paper's rows for ReinMax and RODEO.
-func writeTable(w io.Writer, sums []Summary) error {
+// Paired returns the table of paired.md: ReinMax against each estimator of every data set and K, on the seeds they
+// share, by the training −ELBO at the last step.
+func Paired(recs []Record) results.PairedTable {
+	rows := results.PairedOf(recs, "reinmax", Record.Final, func(r Record) string { return fmt.Sprintf("%s K=%d", r.Dataset, r.K) },
+		func(r Record) string { return r.Estimator }, func(r Record) int64 { return r.Seed },
+		func(r Record) float64 { return r.TrainNegELBO })
+	return results.PairedTable{Heading: "ReinMax (A) against each estimator (B), training −ELBO at the last step (lower is better), on the same seeds; verdict at level 0.05.",
+		Rows: rows, LowerIsBetter: true}
+}
+
+// Table lays the summary out as the paper's Table 6: one row per estimator, one column per data set and K, mean ±
+// std of the final training −ELBO over seeds, and the paper's rows for ReinMax and RODEO.
+func Table(sums []Summary) results.Table {
 	var g results.Grid
 	for _, s := range sums {
 		g.Set(s.Estimator, s.Config, fmt.Sprintf("%.2f ± %.2f (%d, %d)", s.Train[0], s.Train[1], s.Steps, s.Seeds))
@@ -113,9 +120,6 @@ func writeTable(w io.Writer, sums []Summary) error {
 			}
 		}
 	}
-	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better) at the last step, mean ± std over seeds (steps, seeds). "+
-		"The paper's rows are after 10⁶ steps.\n\n"); err != nil {
-		return err
-	}
-	return g.WriteMarkdown(w, "estimator")
+	return results.Table{Caption: "Training −ELBO (lower is better) at the last step, mean ± std over seeds (steps, seeds). " +
+		"The paper's rows are after 10⁶ steps.", Corner: "estimator", Grid: g}
 }

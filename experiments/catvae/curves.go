@@ -1,7 +1,6 @@
 package catvae
 
 import (
-	"path/filepath"
 	"slices"
 
 	"github.com/f60e9205/reinmax/plots"
@@ -11,9 +10,9 @@ import (
 // CurvesFile is the base name of the learning-curve figure (".png" and ".svg").
 const CurvesFile = "curves"
 
-// writeCurves draws, for every configuration, the training and test −ELBO against the epoch, one line per
-// estimator, averaged over the seeds of the finished runs.
-func writeCurves(dir string, recs []Epoch) error {
+// Curves returns, for every configuration, the training and test −ELBO against the epoch, one line per estimator,
+// averaged over the seeds of the finished runs; a figure without panels when no run has finished.
+func Curves(recs []Epoch) plots.Figure {
 	var configs []string
 	train, test := map[string]*plots.Mean{}, map[string]*plots.Mean{}
 	for _, r := range results.Complete(recs) {
@@ -24,14 +23,11 @@ func writeCurves(dir string, recs []Epoch) error {
 		train[r.Config].Add(r.Estimator, float64(r.Epoch), r.TrainNegELBO)
 		test[r.Config].Add(r.Estimator, float64(r.Epoch), r.TestNegELBO)
 	}
-	if len(configs) == 0 {
-		return nil
-	}
-	var panels []plots.Panel
+	fig := plots.Figure{Cols: 2}
 	for _, c := range configs {
-		panels = append(panels,
+		fig.Panels = append(fig.Panels,
 			plots.Panel{Title: c + ", train", XLabel: "epoch", YLabel: "−ELBO", Series: train[c].Series()},
 			plots.Panel{Title: c + ", test", XLabel: "epoch", YLabel: "−ELBO", Series: test[c].Series()})
 	}
-	return plots.Figure{Panels: panels, Cols: 2}.Save(filepath.Join(dir, CurvesFile))
+	return fig
 }

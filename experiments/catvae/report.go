@@ -84,43 +84,41 @@ func Report(dir string) error {
 	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTables(w, recs) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return results.WriteTables(w, Tables(recs)) }); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error { return writePaired(w, recs) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error { return results.WriteTables(w, Paired(recs)) }); err != nil {
 		return err
 	}
-	return writeCurves(dir, recs)
+	if fig := Curves(recs); len(fig.Panels) > 0 {
+		return fig.Save(filepath.Join(dir, CurvesFile))
+	}
+	return nil
 }
 
 // tableEpochs are the epochs, besides the last, at which the tables are also given when the runs have them.
 var tableEpochs = []int{5, 10}
 
-// writeTables writes the table of the final epoch, then those of tableEpochs that every run passed before its last.
-func writeTables(w io.Writer, recs []Epoch) error {
-	if err := writeTable(w, Summarize(recs), "final epoch"); err != nil {
-		return err
-	}
+// Tables returns the tables of table.md: the table of the final epoch, then those of tableEpochs that every run
+// passed before its last.
+func Tables(recs []Epoch) []results.Table {
+	finals := Summarize(recs)
+	tables := []results.Table{table(finals, "final epoch")}
 	for _, e := range tableEpochs {
 		sums := summarizeAt(recs, e)
-		if len(sums) == 0 || slices.ContainsFunc(Summarize(recs), func(s Summary) bool { return s.Epochs <= e }) {
+		if len(sums) == 0 || slices.ContainsFunc(finals, func(s Summary) bool { return s.Epochs <= e }) {
 			continue
 		}
-		if _, err := io.WriteString(w, "\n"); err != nil {
-			return err
-		}
-		if err := writeTable(w, sums, fmt.Sprintf("epoch %d", e)); err != nil {
-			return err
-		}
+		tables = append(tables, table(sums, fmt.Sprintf("epoch %d", e)))
 	}
-	return nil
+	return tables
 }
 
-// writePaired writes ReinMax against every other estimator of each configuration, on the seeds they share: the
-// paired difference of the training −ELBO at the final epoch and at tableEpochs.
-func writePaired(w io.Writer, recs []Epoch) error {
-	epochs := append([]int{0}, tableEpochs...)
-	for i, e := range epochs {
+// Paired returns the tables of paired.md: ReinMax against every other estimator of each configuration, on the
+// seeds they share, by the training −ELBO at the final epoch and at tableEpochs.
+func Paired(recs []Epoch) []results.PairedTable {
+	var tables []results.PairedTable
+	for _, e := range append([]int{0}, tableEpochs...) {
 		keep := func(r Epoch) bool { return (e == 0 && r.Final()) || (e > 0 && r.Epoch == e && !r.Final()) }
 		rows := results.PairedOf(recs, "reinmax", keep, func(r Epoch) string { return r.Config },
 			func(r Epoch) string { return r.Estimator }, func(r Epoch) int64 { return r.Seed },
@@ -132,23 +130,16 @@ func writePaired(w io.Writer, recs []Epoch) error {
 		if e > 0 {
 			at = fmt.Sprintf("epoch %d", e)
 		}
-		if i > 0 {
-			if _, err := io.WriteString(w, "\n"); err != nil {
-				return err
-			}
-		}
 		heading := fmt.Sprintf("ReinMax (A) against each estimator (B), training −ELBO at the %s (lower is better), on the same seeds; verdict at level 0.05.", at)
-		if err := results.WritePaired(w, heading, rows, true); err != nil {
-			return err
-		}
+		tables = append(tables, results.PairedTable{Heading: heading, Rows: rows, LowerIsBetter: true})
 	}
-	return nil
+	return tables
 }
 
-// writeTable writes the summary in the layout of the paper's Table 2: one row per estimator, one column per
-// configuration plus the average, mean ± std of the final training −ELBO over seeds; the paper's numbers (160
-// epochs) in a row of their own for ReinMax and in a column of their own for the averages.
-func writeTable(w io.Writer, sums []Summary, at string) error {
+// table lays the summary out as the paper's Table 2: one row per estimator, one column per configuration plus the
+// average, mean ± std of the final training −ELBO over seeds; the paper's numbers (160 epochs) in a row of their
+// own for ReinMax and in a column of their own for the averages.
+func table(sums []Summary, at string) results.Table {
 	var g results.Grid
 	avg := map[string][]float64{}
 	for _, s := range sums {
@@ -169,8 +160,6 @@ func writeTable(w io.Writer, sums []Summary, at string) error {
 			g.Set("reinmax, paper (160 epochs)", c, fmt.Sprintf("%.2f", v))
 		}
 	}
-	if _, err := fmt.Fprintf(w, "Training −ELBO (lower is better), %s, mean ± std over seeds; epochs and seeds per cell in brackets.\n\n", at); err != nil {
-		return err
-	}
-	return g.WriteMarkdown(w, "estimator")
+	caption := fmt.Sprintf("Training −ELBO (lower is better), %s, mean ± std over seeds; epochs and seeds per cell in brackets.", at)
+	return results.Table{Caption: caption, Corner: "estimator", Grid: g}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -84,13 +83,7 @@ func Report(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, PairedFile), func(w io.Writer) error {
-		rows := results.PairedOf(recs, "reinmax", func(e Epoch) bool { return e.Final() && e.Test != nil },
-			func(e Epoch) string { return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) },
-			func(e Epoch) string { return e.Estimator }, func(e Epoch) int64 { return e.Seed },
-			func(e Epoch) float64 { return 100 * e.Test.Acc })
-		return results.WritePaired(w, "ReinMax (A) against each estimator (B), test accuracy (%, higher is better) after the last epoch, on the same seeds; verdict at level 0.05.", rows, false)
-	}); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, PairedFile), Paired(recs).WriteMarkdown); err != nil {
 		return err
 	}
 	base, err := readBaselines(filepath.Join(dir, BaselinesFile))
@@ -111,14 +104,14 @@ func Report(dir string) error {
 		return err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error {
-		return writeTable(w, sums, base)
+		return results.WriteTables(w, Tables(sums, base))
 	}); err != nil {
 		return err
 	}
 	if len(recs) == 0 {
 		return nil
 	}
-	return curves(results.Complete(recs)).Save(filepath.Join(dir, CurvesFile))
+	return Curves(recs).Save(filepath.Join(dir, CurvesFile))
 }
 
 func num(x float64) string {
@@ -128,10 +121,26 @@ func num(x float64) string {
 	return strconv.FormatFloat(x, 'f', 4, 64)
 }
 
-// writeTable writes the test accuracy in the layout of the paper's Table 1 (one row per estimator, one column per
-// configuration, the paper's number in the last), then the baselines, then the agreement of the induced trees with
-// the gold trees.
-func writeTable(w io.Writer, sums []Summary, base []Baselines) error {
+// Paired returns the table of paired.md: ReinMax against each estimator of every configuration, on the seeds they
+// share, by the test accuracy after the last epoch.
+func Paired(recs []Epoch) results.PairedTable {
+	rows := results.PairedOf(recs, "reinmax", func(e Epoch) bool { return e.Final() && e.Test != nil },
+		func(e Epoch) string { return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) },
+		func(e Epoch) string { return e.Estimator }, func(e Epoch) int64 { return e.Seed },
+		func(e Epoch) float64 { return 100 * e.Test.Acc })
+	return results.PairedTable{Heading: "ReinMax (A) against each estimator (B), test accuracy (%, higher is better) after the last epoch, on the same seeds; verdict at level 0.05.",
+		Rows: rows}
+}
+
+// ReadBaselines reads the baselines file of the output folder dir; a folder without one has none.
+func ReadBaselines(dir string) ([]Baselines, error) {
+	return readBaselines(filepath.Join(dir, BaselinesFile))
+}
+
+// Tables returns the tables of table.md: the test accuracy in the layout of the paper's Table 1 (one row per
+// estimator, one column per configuration, the paper's number in the last), then the baselines; and the agreement
+// of the induced trees with the gold trees.
+func Tables(sums []Summary, base []Baselines) []results.Table {
 	var configs, ests []string
 	cell := map[[2]string]Summary{}
 	testN := 0
@@ -144,35 +153,6 @@ func writeTable(w io.Writer, sums []Summary, base []Baselines) error {
 		}
 		cell[[2]string{s.Estimator, s.Config()}] = s
 		testN = s.TestN
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "ListOps test accuracy (%%) on the official test split (%d expressions under 100 tokens), greedy "+
-		"parsing after the final epoch, mean ± std over seeds (seeds in brackets). Columns: hidden size h, generated "+
-		"training expressions n, epochs, optimiser.\n\n", testN)
-	fmt.Fprintf(&b, "| estimator | %s | paper (h300, 20 ep) |\n", strings.Join(configs, " | "))
-	fmt.Fprintf(&b, "|---|%s---|\n", strings.Repeat("---|", len(configs)))
-	row := func(name string, val func(c string) string, paper string) {
-		parts := make([]string, len(configs))
-		for i, c := range configs {
-			parts[i] = val(c)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", name, strings.Join(parts, " | "), paper)
-	}
-	for _, e := range ests {
-		paper := ""
-		if v, ok := paperAcc[e]; ok {
-			paper = fmt.Sprintf("%.2f", v)
-			if sd, ok := paperAccStd[e]; ok {
-				paper += fmt.Sprintf(" ± %.2f", sd)
-			}
-		}
-		row(e, func(c string) string {
-			s, ok := cell[[2]string{e, c}]
-			if !ok {
-				return ""
-			}
-			return fmt.Sprintf("%.2f ± %.2f (%d)", s.TestAcc, s.TestAccStd, s.Seeds)
-		}, paper)
 	}
 	baseFor := func(c string) (Baselines, bool) {
 		var s Summary
@@ -189,59 +169,64 @@ func writeTable(w io.Writer, sums []Summary, base []Baselines) error {
 		}
 		return Baselines{}, false
 	}
-	row("majority class", func(c string) string {
-		bl, ok := baseFor(c)
-		if !ok {
-			return ""
+	// row sets a row of g: val of every configuration, then the extra columns.
+	row := func(g *results.Grid, name string, val func(c string) string, extra ...[2]string) {
+		for _, c := range configs {
+			g.Set(name, c, val(c))
 		}
-		return fmt.Sprintf("%.2f", 100*bl.MajorityTestAcc)
-	}, "")
-	row("bag of tokens (logistic regression)", func(c string) string {
-		bl, ok := baseFor(c)
-		if !ok {
-			return ""
+		for _, x := range extra {
+			g.Set(name, x[0], x[1])
 		}
-		return fmt.Sprintf("%.2f", 100*bl.BagTestAcc)
-	}, "")
-
-	fmt.Fprintf(&b, "\nAgreement of the induced trees with the gold trees on the test split (fraction of the gold tree's "+
-		"non-trivial spans found, mean over expressions and seeds):\n\n")
-	fmt.Fprintf(&b, "| estimator | %s |\n", strings.Join(configs, " | "))
-	fmt.Fprintf(&b, "|---|%s\n", strings.Repeat("---|", len(configs)))
-	f1row := func(name string, val func(c string) string) {
-		parts := make([]string, len(configs))
-		for i, c := range configs {
-			parts[i] = val(c)
-		}
-		fmt.Fprintf(&b, "| %s | %s |\n", name, strings.Join(parts, " | "))
 	}
+	const paperCol = "paper (h300, 20 ep)"
+	var acc, f1 results.Grid
 	for _, e := range ests {
-		f1row(e, func(c string) string {
+		paper := ""
+		if v, ok := paperAcc[e]; ok {
+			paper = fmt.Sprintf("%.2f", v)
+			if sd, ok := paperAccStd[e]; ok {
+				paper += fmt.Sprintf(" ± %.2f", sd)
+			}
+		}
+		row(&acc, e, func(c string) string {
+			s, ok := cell[[2]string{e, c}]
+			if !ok {
+				return ""
+			}
+			return fmt.Sprintf("%.2f ± %.2f (%d)", s.TestAcc, s.TestAccStd, s.Seeds)
+		}, [2]string{paperCol, paper})
+		row(&f1, e, func(c string) string {
 			if s, ok := cell[[2]string{e, c}]; ok {
 				return fmt.Sprintf("%.3f", s.TreeF1)
 			}
 			return ""
 		})
 	}
-	f1row("left-branching tree", func(c string) string {
-		if bl, ok := baseFor(c); ok {
-			return fmt.Sprintf("%.3f", bl.LeftF1)
+	baseline := func(f func(Baselines) string) func(c string) string {
+		return func(c string) string {
+			if bl, ok := baseFor(c); ok {
+				return f(bl)
+			}
+			return ""
 		}
-		return ""
-	})
-	f1row("right-branching tree", func(c string) string {
-		if bl, ok := baseFor(c); ok {
-			return fmt.Sprintf("%.3f", bl.RightF1)
-		}
-		return ""
-	})
-	_, err := io.WriteString(w, b.String())
-	return err
+	}
+	row(&acc, "majority class", baseline(func(bl Baselines) string { return fmt.Sprintf("%.2f", 100*bl.MajorityTestAcc) }), [2]string{paperCol, ""})
+	row(&acc, "bag of tokens (logistic regression)", baseline(func(bl Baselines) string { return fmt.Sprintf("%.2f", 100*bl.BagTestAcc) }), [2]string{paperCol, ""})
+	row(&f1, "left-branching tree", baseline(func(bl Baselines) string { return fmt.Sprintf("%.3f", bl.LeftF1) }))
+	row(&f1, "right-branching tree", baseline(func(bl Baselines) string { return fmt.Sprintf("%.3f", bl.RightF1) }))
+	return []results.Table{
+		{Caption: fmt.Sprintf("ListOps test accuracy (%%) on the official test split (%d expressions under 100 tokens), greedy "+
+			"parsing after the final epoch, mean ± std over seeds (seeds in brackets). Columns: hidden size h, generated "+
+			"training expressions n, epochs, optimiser.", testN), Corner: "estimator", Grid: acc},
+		{Caption: "Agreement of the induced trees with the gold trees on the test split (fraction of the gold tree's " +
+			"non-trivial spans found, mean over expressions and seeds):", Corner: "estimator", Grid: f1},
+	}
 }
 
-// curves returns the learning curves of the records: for every configuration, the validation accuracy and the
-// training loss per epoch, each estimator's mean over seeds.
-func curves(recs []Epoch) plots.Figure {
+// Curves returns the learning curves of the finished runs of recs: for every configuration, the validation accuracy
+// and the training loss per epoch, each estimator's mean over seeds.
+func Curves(recs []Epoch) plots.Figure {
+	recs = results.Complete(recs)
 	type cfg struct{ hidden, size, epochs int }
 	var order []cfg
 	acc, loss := map[cfg]*plots.Mean{}, map[cfg]*plots.Mean{}

@@ -238,3 +238,27 @@ func Report(dir string) error {
 	}
 	return WriteReport(dir, recs)
 }
+
+// Table lays the summaries out as a table: one row per estimator, one column per p and target, the final exact
+// loss as mean ± std over seeds, and a last row with the optimum.
+func Table(sums []Summary) results.Table {
+	var g results.Grid
+	col := func(s Summary) string { return fmt.Sprintf("p = %s, %s", fmtG(s.P), s.Target) }
+	for _, s := range sums {
+		g.Set(s.Label(), col(s), fmt.Sprintf("%.6f ± %.6f (%d steps, %d seeds)", s.Mean, s.Std, s.Steps, s.Seeds))
+	}
+	for _, s := range sums {
+		g.Set("optimum", col(s), fmt.Sprintf("%.6f", s.Optimum))
+	}
+	return results.Table{Caption: "Final exact loss E(θ) (lower is better; the optimum in the last row), mean ± std over seeds.",
+		Corner: "estimator", Grid: g}
+}
+
+// Paired compares ReinMax with every other estimator of each p and target on the seeds they share, by the final
+// exact loss.
+func Paired(recs []Record) results.PairedTable {
+	rows := results.PairedOf(recs, "reinmax", Record.Final, func(r Record) string { return fmt.Sprintf("p = %s, %s", fmtG(r.P), r.Target) },
+		func(r Record) string { return r.Estimator }, func(r Record) int64 { return r.Seed }, func(r Record) float64 { return r.Exact })
+	return results.PairedTable{Heading: "ReinMax (A) against each estimator (B), final exact loss (lower is better), on the same seeds; verdict at level 0.05.",
+		Rows: rows, LowerIsBetter: true}
+}
