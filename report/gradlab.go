@@ -110,10 +110,7 @@ func readGradlab(dir string, s *Section) error {
 				continue
 			}
 			draws, seed = r["draws"], r["seed"]
-			name := r["estimator"]
-			if k := r["k"]; k != "" && k != "0" {
-				name += " (K=" + k + ")"
-			}
+			name := labName(r)
 			tau := r["tau"]
 			if num(tau) == 0 {
 				tau = "–"
@@ -334,4 +331,19 @@ func powerOfTwo(s string) string {
 		return fmt.Sprintf("2^%d", int(k))
 	}
 	return s
+}
+
+// labName names the estimator of a row of the lab's results.csv with its parameters besides τ, as the lab's table
+// does: "gr-mck(K=10)", "reinmax-alpha(alpha=0.5)".
+func labName(r map[string]string) string {
+	var ps []string
+	for _, p := range [][2]string{{"k", "K"}, {"alpha", "alpha"}, {"tau_forward", "tau_f"}} {
+		if v := r[p[0]]; v != "" && num(v) != 0 {
+			ps = append(ps, p[1]+"="+v)
+		}
+	}
+	if len(ps) == 0 {
+		return r["estimator"]
+	}
+	return r["estimator"] + "(" + strings.Join(ps, ",") + ")"
 }
