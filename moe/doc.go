@@ -53,10 +53,10 @@
 //
 // Forward dispatches with static shapes, as the Switch Transformer does: each expert takes at most
 // C = min(T, ⌈c·K·T/E⌉) of the T tokens, c the capacity factor; the first choices of all tokens are placed before
-// any second choice, each in token order, and an assignment beyond C is dropped: it adds nothing to its token's
-// output and carries no gradient to its gate. Dropped assignments are counted exactly. Methods that run only the
-// chosen experts gather their C tokens per expert; those that need every expert's output run every expert on every
-// token, and drop the same assignments from the forward pass.
+// any second choice, each in token order, and an assignment beyond C is dropped: its weight is multiplied by 0, so
+// that it adds nothing to its token's output and g is 0 there; the experts not chosen keep theirs. Dropped
+// assignments are counted exactly. Methods that run only the chosen experts gather their C tokens per expert; those
+// that need every expert's output run every expert on every token.
 //
 // # References
 //

@@ -26,11 +26,12 @@ func (r Router) ExpertCapacity(tokens, experts int) int {
 // y_t = Σ_e w_{t,e} f_e(x_t), shape (T, d_out), and the decision with its capacity statistics and balancing loss.
 //
 // Assignments beyond an expert's capacity (ExpertCapacity) are dropped: the first choices of all tokens come
-// before any second choice, each in token order. A dropped assignment adds nothing to its token's output; for the
-// methods that read only the chosen experts it also carries no gradient to its gate. Switch, sparsemixer and
-// sparsemixer-v2 run each expert on its C dispatched tokens only (a (T, E, C) one-hot dispatch, as the Switch
-// Transformer does with static shapes); densemixer and the straight-through estimators run every expert on every
-// token, which their gradients need; dense runs every expert and drops nothing.
+// before any second choice, each in token order. A dropped assignment's weight is multiplied by 0: it adds nothing
+// to its token's output and ∂L/∂w is 0 there, while the experts not chosen keep theirs (the methods that read them
+// see where else the token could go). Switch, sparsemixer and sparsemixer-v2 run each expert on its C dispatched
+// tokens only, through a (T, E, C) one-hot dispatch as the Switch Transformer does with static shapes (memory and
+// time O(T·E·C): meant for batches of up to a few thousand tokens); densemixer and the straight-through estimators
+// run every expert on every token, which their gradients need; dense runs every expert and drops nothing.
 //
 // It panics, with an error, when the router is not valid, when logits and x do not have the same dtype and number
 // of tokens, or when experts returns a tensor of the wrong shape.
@@ -80,10 +81,8 @@ func (r Router) Forward(src reinmax.Source, logits, x *Node, experts Experts) (*
 	d.Dropped = StopGradient(Sub(ReduceAllSum(all), ReduceAllSum(kept)))
 
 	if NeedsAllExperts(r.Method) {
-		// Every expert on every token; the dropped assignments leave the forward value, not the gradient.
-		dropped := Sub(all, kept)
-		w := Sub(d.Weights, StopGradient(Mul(d.Weights, dropped)))
-		return mixAll(x, w, experts, e), d
+		// Every expert on every token, the weight of a dropped assignment multiplied by 0.
+		return mixAll(x, Mul(d.Weights, OneMinus(Sub(all, kept))), experts, e), d
 	}
 	c := r.ExpertCapacity(t, e)
 	dispatch := StopGradient(Mul(OneHot(ConvertDType(slot, dtypes.Int32), c, dt), InsertAxes(kept, -1))) // (T, E, C)

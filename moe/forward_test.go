@@ -278,8 +278,8 @@ func TestDispatchGradients(t *testing.T) {
 }
 
 // TestDenseMixerIsDenseGradient checks that DenseMixer's router gradient is the dense mixture's: with a loss
-// linear in the output (so that ∂L/∂y does not depend on the forward pass), the gradients with respect to the
-// logits agree to rounding, top-1 and top-2; Switch's does not.
+// linear in the output (so that ∂L/∂y does not depend on the forward pass) and no capacity limit, the gradients
+// with respect to the logits agree to rounding, top-1 and top-2; Switch's does not.
 func TestDenseMixerIsDenseGradient(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(19, 7))
 	const tokens, experts, dim, o = 8, 3, 2, 2
@@ -300,7 +300,7 @@ func TestDenseMixerIsDenseGradient(t *testing.T) {
 	}
 	dense := grad(moe.Router{Method: moe.Dense, TopK: 1, Capacity: 1})
 	for _, k := range []int{1, 2} {
-		checkNear(t, fmt.Sprintf("densemixer top-%d", k), grad(moe.Router{Method: moe.DenseMixer, TopK: k, Capacity: 1}), dense, 1e-12)
+		checkNear(t, fmt.Sprintf("densemixer top-%d", k), grad(moe.Router{Method: moe.DenseMixer, TopK: k, Capacity: experts}), dense, 1e-12)
 	}
 	sw := grad(moe.Router{Method: moe.Switch, TopK: 1, Capacity: 1})
 	differ := false
@@ -480,6 +480,51 @@ func TestBalance(t *testing.T) {
 				g[e] *= experts / float64(tokens)
 			}
 			checkNear(t, fmt.Sprintf("top-%d balance gradient", k), grad[i*experts:(i+1)*experts], g, 1e-12)
+		}
+	}
+}
+
+// TestDroppedGradient checks the gradient of a dropped assignment with DenseMixer, whose router gradient J(π)G
+// reads every expert: with the loss L = Σ c⊙y, g_{t,e} = ⟨c_t, f_e(x_t)⟩ for every expert except the dropped
+// choice, where it is 0 (its weight is multiplied by 0), so ∂L/∂θ_t = J(π_t)g_t.
+func TestDroppedGradient(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(19, 9))
+	const tokens, experts, dim, o = 12, 3, 2, 2
+	te := newTanhExperts(rnd, experts, dim, o)
+	a, b := te.tensors()
+	x := normalMatrix(rnd, tokens, dim, 0, 1)
+	theta := normalMatrix(rnd, tokens, experts, 0, 1)
+	for i := range tokens { // most tokens prefer expert 0: some are dropped
+		theta.row(i)[0] += 1.5
+	}
+	c := normalMatrix(rnd, tokens, o, 0, 1)
+	for _, k := range []int{1, 2} {
+		r := moe.Router{Method: moe.DenseMixer, TopK: k, Capacity: 0.75}
+		outs, err := ExecOnceN(testBackend(t), func(theta, x, a, b, c *Node) []*Node {
+			y, d := r.Forward(nil, theta, x, te.graph(a, b))
+			return []*Node{Gradient(ReduceAllSum(Mul(c, y)), theta)[0], d.Choice, d.Kept, d.Dropped}
+		}, theta.tensor(), x.tensor(), a, b, c.tensor())
+		if err != nil {
+			t.Fatal(err)
+		}
+		grad, choice, kept := flat(t, outs[0]), ints(t, outs[1]), flat(t, outs[2])
+		if flat(t, outs[3])[0] == 0 {
+			t.Fatalf("top-%d: nothing dropped", k)
+		}
+		for i := range tokens {
+			g := make([]float64, experts)
+			for e := range experts {
+				f := te.at(e, x.row(i))
+				for j := range o {
+					g[e] += c.row(i)[j] * f[j]
+				}
+			}
+			for j := range k {
+				if kept[i*k+j] == 0 {
+					g[choice[i*k+j]] = 0
+				}
+			}
+			checkNear(t, fmt.Sprintf("top-%d token %d", k, i), grad[i*experts:(i+1)*experts], jvp(softmax(theta.row(i), nil), g), 1e-12)
 		}
 	}
 }
