@@ -73,6 +73,10 @@ type Lab struct {
 	Order       bool   // run the order-of-accuracy study
 	OrderDraws  int    // draws per Monte-Carlo point of the order study; 0 selects 8·Config.Draws
 	Dir         string
+
+	// CustomEstimators are estimators built elsewhere, run once each on every problem after the registered ones
+	// (the routing methods of a mixture-of-experts layer, say: package experiments/moe's LabEstimators).
+	CustomEstimators []Estimator
 }
 
 // Summary is what a Lab found.
@@ -94,10 +98,10 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 	if len(l.Problems)+len(l.Custom) == 0 {
 		return nil, nil, nil, errors.New("gradlab: no problem given")
 	}
-	if len(l.Estimators) == 0 {
+	if len(l.Estimators)+len(l.CustomEstimators) == 0 {
 		return nil, nil, nil, errors.New("gradlab: no estimator given")
 	}
-	if len(l.Taus) == 0 {
+	if len(l.Taus) == 0 && len(l.Estimators) > 0 {
 		return nil, nil, nil, errors.New("gradlab: no temperature given")
 	}
 	if l.Config.Draws < 2 {
@@ -166,9 +170,10 @@ func (l Lab) plan() (jobs []job, skipped []string, orderFamily *ProblemSpec, err
 			}
 		}
 	}
-	if len(ests) == 0 {
+	if len(ests) == 0 && len(l.Estimators) > 0 {
 		return nil, skipped, nil, fmt.Errorf("gradlab: no estimator accepts the temperatures given: %s", strings.Join(skipped, "; "))
 	}
+	ests = append(ests, l.CustomEstimators...)
 	for _, p := range problems {
 		for _, e := range ests {
 			jobs = append(jobs, job{p, e})

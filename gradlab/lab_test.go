@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/oracle"
 )
 
@@ -124,5 +125,32 @@ func TestLabScoreFunction(t *testing.T) {
 	table, err := os.ReadFile(filepath.Join(dir, TableFile))
 	if err != nil || !strings.Contains(string(table), "rloo") {
 		t.Errorf("table.md (%v) does not name rloo:\n%s", err, table)
+	}
+}
+
+// TestLabCustomEstimators runs a lab with estimators built by the caller only: no temperatures are needed, each
+// runs once, named in the table.
+func TestLabCustomEstimators(t *testing.T) {
+	t.Parallel()
+	e, err := NewEstimator("st", reinmax.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Name, e.Tau = "custom-st", 0
+	lab := Lab{
+		Problems:         []ProblemSpec{{Name: "quadratic", C: 3}},
+		CustomEstimators: []Estimator{e},
+		Config:           Config{Draws: 100, Seed: 1, Replicates: 100},
+		Dir:              t.TempDir(),
+	}
+	sum, err := lab.Run(testBackend(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Results) != 1 || sum.Results[0].Estimator != "custom-st" || !strings.Contains(Table(sum), "| custom-st | – |") {
+		t.Errorf("results %v, table\n%s\nwant one row of custom-st with no τ", sum.Results, Table(sum))
+	}
+	if err := (Lab{Problems: lab.Problems, Config: lab.Config, Dir: lab.Dir}).Validate(); err == nil || !strings.Contains(err.Error(), "no estimator") {
+		t.Errorf("a lab without estimators: error %v", err)
 	}
 }

@@ -71,6 +71,8 @@ func WriteTauPlot(base, problem string, res []*Result) error {
 		}
 		label := name
 		switch {
+		case flat && rows[0].K == 0:
+			label = name + " (no τ)"
 		case flat:
 			label = fmt.Sprintf("%s (K=%d, no τ)", name, rows[0].K)
 		case len(rows) > 0 && rows[0].K != 0:
