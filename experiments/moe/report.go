@@ -1,0 +1,192 @@
+package moe
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+	"github.com/f60e9205/reinmax/plots"
+	"github.com/f60e9205/reinmax/results"
+)
+
+// Summary is the finished runs of one data set, method and top-k, over seeds: the last record of each run (test
+// metrics, and training statistics of the last window), and the mean over the run of the test NLL at every record,
+// which is lower for a method that converges faster.
+type Summary struct {
+	Data, Method              string
+	TopK, Steps, Seeds        int
+	TestAccMean, TestAccStd   float64
+	TestNLLMean, TestNLLStd   float64
+	NLLCurveMean, NLLCurveStd float64 // mean over records of the test NLL, then mean and std over seeds
+	TrainLossMean             float64
+	LoadEntropy, LoadMaxMean  float64 // training, last window, mean over seeds
+	TestLoadEntropy           float64
+	TestLoadMaxMean           float64
+	Dropped                   float64 // fraction of assignments dropped over the whole run, mean over seeds
+	StepMS                    float64 // mean wall time of a training step, milliseconds
+}
+
+// Summarize groups the records of finished runs by data set, method and top-k, in the order first seen.
+func Summarize(recs []Point) []Summary {
+	var out []Summary
+	groups := results.GroupFinished(recs, func(p Point) string { return p.Data + " " + p.Method + " " + strconv.Itoa(p.TopK) })
+	for _, g := range groups {
+		rs, first := g.Finals, g.Finals[0]
+		s := Summary{Data: first.Data, Method: first.Method, TopK: first.TopK, Steps: first.Steps, Seeds: len(rs)}
+		col := func(f func(Point) float64) []float64 { return results.Column(rs, f) }
+		s.TestAccMean, s.TestAccStd = results.MeanStd(col(func(p Point) float64 { return p.TestAcc }))
+		s.TestNLLMean, s.TestNLLStd = results.MeanStd(col(func(p Point) float64 { return p.TestNLL }))
+		s.TrainLossMean = stat.Mean(col(func(p Point) float64 { return p.TrainLoss }), nil)
+		s.LoadEntropy = stat.Mean(col(func(p Point) float64 { return p.LoadEntropy }), nil)
+		s.LoadMaxMean = stat.Mean(col(func(p Point) float64 { return p.LoadMaxMean }), nil)
+		s.TestLoadEntropy = stat.Mean(col(func(p Point) float64 { return p.TestLoadEntropy }), nil)
+		s.TestLoadMaxMean = stat.Mean(col(func(p Point) float64 { return p.TestLoadMaxMean }), nil)
+		// Per run: the mean test NLL over its records, and the dropped fraction weighted by window length.
+		curves, dropped := map[string][]float64{}, map[string][2]float64{}
+		var seconds, steps float64
+		for _, p := range g.Runs {
+			curves[p.Run] = append(curves[p.Run], p.TestNLL)
+			d := dropped[p.Run]
+			dropped[p.Run] = [2]float64{d[0] + p.Dropped*float64(p.Window), d[1] + float64(p.Window)}
+			seconds += p.Seconds
+			steps += float64(p.Window)
+		}
+		var curve, drop []float64
+		for _, f := range rs {
+			curve = append(curve, stat.Mean(curves[f.Run], nil))
+			drop = append(drop, dropped[f.Run][0]/dropped[f.Run][1])
+		}
+		s.NLLCurveMean, s.NLLCurveStd = results.MeanStd(curve)
+		s.Dropped = stat.Mean(drop, nil)
+		s.StepMS = 1000 * seconds / steps
+		out = append(out, s)
+	}
+	return out
+}
+
+// Report reads the results of dir and writes its summary.csv, table.md and learning curves.
+func Report(dir string) error {
+	recs, err := results.ReadJSONL[Point](filepath.Join(dir, experiments.ResultsFile))
+	if err != nil {
+		return err
+	}
+	sums := Summarize(recs)
+	header := []string{"data", "method", "top_k", "steps", "seeds", "test_acc_mean", "test_acc_std", "test_nll_mean",
+		"test_nll_std", "nll_curve_mean", "nll_curve_std", "train_loss", "load_entropy", "load_max_mean",
+		"test_load_entropy", "test_load_max_mean", "dropped", "step_ms"}
+	var rows [][]string
+	for _, s := range sums {
+		rows = append(rows, []string{s.Data, s.Method, strconv.Itoa(s.TopK), strconv.Itoa(s.Steps), strconv.Itoa(s.Seeds),
+			results.Num(s.TestAccMean), results.Num(s.TestAccStd), results.Num(s.TestNLLMean), results.Num(s.TestNLLStd),
+			results.Num(s.NLLCurveMean), results.Num(s.NLLCurveStd), results.Num(s.TrainLossMean),
+			results.Num(s.LoadEntropy), results.Num(s.LoadMaxMean), results.Num(s.TestLoadEntropy),
+			results.Num(s.TestLoadMaxMean), results.Num(s.Dropped), results.Num(s.StepMS)})
+	}
+	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+		return err
+	}
+	return writeCurves(dir, recs)
+}
+
+// writeTable writes, for every data set, the final test accuracy by method and top-k, then every summary number.
+func writeTable(w io.Writer, sums []Summary) error {
+	var datas []string
+	for _, s := range sums {
+		if !slices.Contains(datas, s.Data) {
+			datas = append(datas, s.Data)
+		}
+	}
+	pct := func(m, sd float64) string { return fmt.Sprintf("%.2f ± %.2f", 100*m, 100*sd) }
+	for _, data := range datas {
+		var acc results.Grid
+		var b strings.Builder
+		b.WriteString("| method | top-k | seeds | test acc. % | test NLL | mean test NLL over training | train loss | load entropy | load max/mean | test load max/mean | dropped % | step ms |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		var steps int
+		for _, s := range sums {
+			if s.Data != data {
+				continue
+			}
+			steps = s.Steps
+			acc.Set(s.Method, fmt.Sprintf("top-%d", s.TopK), pct(s.TestAccMean, s.TestAccStd))
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %.4f ± %.4f | %.4f ± %.4f | %.4f | %.3f | %.2f | %.2f | %.2f | %.1f |\n",
+				s.Method, s.TopK, s.Seeds, pct(s.TestAccMean, s.TestAccStd), s.TestNLLMean, s.TestNLLStd,
+				s.NLLCurveMean, s.NLLCurveStd, s.TrainLossMean, s.LoadEntropy, s.LoadMaxMean, s.TestLoadMaxMean,
+				100*s.Dropped, s.StepMS)
+		}
+		if _, err := fmt.Fprintf(w, "### %s\n\nTest accuracy (%%) after %d steps, mean ± std over seeds:\n\n", dataName(data), steps); err != nil {
+			return err
+		}
+		if err := acc.WriteMarkdown(w, "method"); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "\n%s\n", b.String()); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "Load entropy is in nats (log 4 = 1.386 for 4 balanced experts) over the last training window; "+
+		"load max/mean is the busiest expert's share over the mean share; dropped is the share of assignments over capacity "+
+		"during training. Test metrics use the deterministic router (top-k by logit, no capacity limit).\n")
+	return err
+}
+
+func dataName(data string) string {
+	if data == Fashion {
+		return "Fashion-MNIST"
+	}
+	return "MNIST"
+}
+
+// writeCurves draws, for every data set and top-k, the test accuracy, the test NLL, the training loss and the
+// training load entropy against the step, one line per method, averaged over the seeds of the finished runs.
+func writeCurves(dir string, recs []Point) error {
+	type key struct {
+		data string
+		k    int
+	}
+	var keys []key
+	curves := map[key]*[4]plots.Mean{}
+	for _, p := range results.Complete(recs) {
+		k := key{p.Data, p.TopK}
+		if _, ok := curves[k]; !ok {
+			keys = append(keys, k)
+			curves[k] = new([4]plots.Mean)
+		}
+		c := curves[k]
+		x := float64(p.Step)
+		c[0].Add(p.Method, x, 100*p.TestAcc)
+		c[1].Add(p.Method, x, p.TestNLL)
+		c[2].Add(p.Method, x, p.TrainLoss)
+		c[3].Add(p.Method, x, p.LoadEntropy)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(keys, func(a, b key) int {
+		if a.data != b.data {
+			return strings.Compare(b.data, a.data) // fashion before mnist
+		}
+		return a.k - b.k
+	})
+	var panels []plots.Panel
+	for _, k := range keys {
+		c := curves[k]
+		name := fmt.Sprintf("%s top-%d", dataName(k.data), k.k)
+		panels = append(panels,
+			plots.Panel{Title: name + ", test accuracy", XLabel: "step", YLabel: "%", Series: c[0].Series()},
+			plots.Panel{Title: name + ", test NLL", XLabel: "step", YLabel: "nats", Series: c[1].Series(), LogY: true},
+			plots.Panel{Title: name + ", training loss", XLabel: "step", YLabel: "nats", Series: c[2].Series(), LogY: true},
+			plots.Panel{Title: name + ", load entropy", XLabel: "step", YLabel: "nats", Series: c[3].Series()})
+	}
+	return plots.Figure{Panels: panels, Cols: 4}.Save(filepath.Join(dir, CurvesFile))
+}
