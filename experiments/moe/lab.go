@@ -51,7 +51,10 @@ type RouterProblem struct {
 	exact  []float64
 }
 
-var _ gradlab.Separable = (*RouterProblem)(nil)
+var (
+	_ gradlab.Separable = (*RouterProblem)(nil)
+	_ gradlab.Expecter  = (*RouterProblem)(nil)
+)
 
 // NewRouterProblem returns the router problem of the model held by store (trained for cfg, as train trains it;
 // only cfg's Experts, Hidden and ExpertHidden matter) at the images given (M images of Pixels grey levels in [0, 1]
@@ -134,12 +137,19 @@ func (p *RouterProblem) LossPerExample(w *Node) *Node {
 
 // loss returns ℓ_m at the weights s·e_e and its derivative along w_e, in float64.
 func (p *RouterProblem) loss(m, e int, s float64) (value, slope float64) {
+	value, grad := p.lossGrad(m, e, s)
+	return value, grad[e]
+}
+
+// lossGrad returns ℓ_m at the weights s·e_e and its gradient ∂ℓ_m/∂w_k = ⟨softmax(z) − onehot(y_m), B_{m,k}⟩ with
+// respect to the weights of every expert k, in float64.
+func (p *RouterProblem) lossGrad(m, e int, s float64) (value float64, grad []float64) {
 	z := make([]float64, Classes)
-	b := p.b[(m*p.e+e)*Classes : (m*p.e+e+1)*Classes]
+	b := func(k int) []float64 { return p.b[(m*p.e+k)*Classes : (m*p.e+k+1)*Classes] }
 	top := math.Inf(-1)
-	for k := range z {
-		z[k] = p.a[m*Classes+k] + s*b[k]
-		top = math.Max(top, z[k])
+	for c := range z {
+		z[c] = p.a[m*Classes+c] + s*b(e)[c]
+		top = math.Max(top, z[c])
 	}
 	var sum float64
 	for _, v := range z {
@@ -147,14 +157,44 @@ func (p *RouterProblem) loss(m, e int, s float64) (value, slope float64) {
 	}
 	lse := top + math.Log(sum)
 	y := p.labels[m]
-	for k := range z {
-		q := math.Exp(z[k] - lse)
-		if k == y {
-			q--
-		}
-		slope += q * b[k]
+	q := make([]float64, Classes) // softmax(z) − onehot(y)
+	for c := range z {
+		q[c] = math.Exp(z[c] - lse)
 	}
-	return lse - z[y], slope
+	q[y]--
+	grad = make([]float64, p.e)
+	for k := range grad {
+		for c, v := range b(k) {
+			grad[k] += q[c] * v
+		}
+	}
+	return lse - z[y], grad
+}
+
+// ExpectedGradient implements gradlab.Expecter for the straight-through methods whose backward pass is a
+// deterministic function of the choice (package oracle's ST, ReinMax, GST): per image, the enumeration over the
+// experts s of π_s times the method's gradient at s, est(g_D = G⊙π, g_p = G⊙e_s) with G = ∂ℓ_m/∂w at π_s e_s (the
+// estimator's term and the gate's).
+func (p *RouterProblem) ExpectedGradient(est oracle.Estimator) ([]float64, error) {
+	g := make([]float64, p.m*p.e)
+	tmp, gD, gp := make([]float64, p.e), make([]float64, p.e), make([]float64, p.e)
+	for m := range p.m {
+		theta := p.theta[m*p.e : (m+1)*p.e]
+		pi := make([]float64, p.e)
+		oracle.SoftmaxTau(pi, theta, 1)
+		for s := range p.e {
+			_, grad := p.lossGrad(m, s, pi[s])
+			for k := range gD {
+				gD[k], gp[k] = grad[k]*pi[k], 0
+			}
+			gp[s] = grad[s]
+			est.Grad(tmp, theta, s, gD, gp)
+			for k, v := range tmp {
+				g[m*p.e+k] += pi[s] * v
+			}
+		}
+	}
+	return g, nil
 }
 
 // ExactGradient implements gradlab.Problem: J(π_m) a_m per image, by enumeration over the experts.
@@ -199,13 +239,12 @@ func LabEstimator(method string, tau float64) (gradlab.Estimator, error) {
 		return gradlab.Estimator{}, err
 	}
 	est := gradlab.Estimator{Name: method}
-	if spec, err := reinmax.Lookup(method); err == nil && slices.Contains(spec.Params, "tau") {
-		est.Tau = tau
-		if tau == 0 {
-			est.Tau = spec.Tau
-		}
-		if slices.Contains(spec.Params, "k") {
-			est.K = spec.K
+	if spec, err := reinmax.Lookup(method); err == nil && spec.Family == reinmax.StraightThroughFamily {
+		// τ and K in effect, and the backward pass of package oracle where there is one (ST, ReinMax, GST), with
+		// which the lab computes the exact expectation (ExpectedGradient).
+		var err error
+		if est, err = gradlab.NewEstimator(method, r.Estimator); err != nil {
+			return gradlab.Estimator{}, err
 		}
 	}
 	est.Surrogate = func(_ *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {

@@ -9,10 +9,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/images"
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/experiments"
@@ -317,6 +320,47 @@ func TestRouterProblem(t *testing.T) {
 		}
 	}
 
+	// Monte Carlo over 20,000 draws against exact expectations, each component within 5 standard errors: an
+	// unbiased estimator (REINFORCE for the choice plus the exact gate term given it) against the exact gradient,
+	// and ReinMax's router gradient against its exact expectation (ExpectedGradient, by package oracle's backward).
+	// The baseline of image m is its exact expected loss, a constant: the estimator stays unbiased, with far less
+	// variance.
+	baseline := make([]float64, m)
+	for i := range m {
+		pi := softmax(theta[i*e : (i+1)*e])
+		for k := range e {
+			l, _ := p.loss(i, k, pi[k])
+			baseline[i] += pi[k] * l
+		}
+	}
+	unbiased := gradlab.Estimator{Name: "reinforce+gate", Surrogate: func(_ *model.Scope, src reinmax.Source, x *Node, loss func(*Node) *Node) *Node {
+		d := reinmax.Categorical(src, x)
+		pi := Softmax(x, -1)
+		l := loss(Mul(d, pi))                            // (N, M)
+		logp := ReduceSum(Mul(d, LogSoftmax(x, -1)), -1) // (N, M)
+		score := Mul(StopGradient(Sub(l, Reshape(Const(x.Graph(), baseline), 1, m))), logp)
+		return ReduceAllSum(Add(l, score)) // the gate term pathwise, the choice by REINFORCE
+	}}
+	rm, err := LabEstimator("reinmax", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expected, err := p.ExpectedGradient(rm.Oracle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		est  gradlab.Estimator
+		want []float64
+	}{{unbiased, exact}, {rm, expected}} {
+		mean, se := monteCarlo(t, backend, p, tc.est, 20000)
+		for i := range mean {
+			if !(math.Abs(mean[i]-tc.want[i]) <= 5*se[i]) {
+				t.Errorf("%s: component %d: mean %.5f, want %.5f ± %.5f (5 s.e.)", tc.est.Name, i, mean[i], tc.want[i], 5*se[i])
+			}
+		}
+	}
+
 	// Every routing method through the lab, with few draws: a smoke test of the surrogates.
 	ests, skipped, err := LabEstimators(moe.Methods(), []float64{0.5, 1})
 	if err != nil {
@@ -334,4 +378,39 @@ func TestRouterProblem(t *testing.T) {
 			t.Errorf("%s: relative bias %v, mean cosine %v", e, r.RelBias, r.MeanCos)
 		}
 	}
+}
+
+// monteCarlo returns the mean and standard error of each component of n draws of est's gradient on p.
+func monteCarlo(t *testing.T, backend compute.Backend, p *RouterProblem, est gradlab.Estimator, n int) (mean, se []float64) {
+	t.Helper()
+	theta, dims := p.Logits()
+	store, err := experiments.NewStore(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := model.ExecOnceN(backend, store, func(scope *model.Scope, logits *Node) *Node {
+		x := BroadcastToDims(InsertAxes(logits, 0), n, dims[0], dims[1])
+		return Gradient(est.Surrogate(scope, reinmax.ScopeSource(scope), x, p.LossPerExample), x)[0]
+	}, tensors.FromFlatDataAndDimensions(theta, dims...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := tensors.CopyFlatData[float64](outs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := len(theta)
+	mean, se = make([]float64, k), make([]float64, k)
+	for i := range k {
+		var sum, sq float64
+		for j := range n {
+			sum += g[j*k+i]
+		}
+		m := sum / float64(n)
+		for j := range n {
+			sq += (g[j*k+i] - m) * (g[j*k+i] - m)
+		}
+		mean[i], se[i] = m, math.Sqrt(sq/float64(n-1)/float64(n))
+	}
+	return mean, se
 }

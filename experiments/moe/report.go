@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/internal/atomicfile"
@@ -147,16 +148,21 @@ func dataName(data string) string {
 	return "MNIST"
 }
 
-// writeCurves draws, for every data set and top-k, the test accuracy, the test NLL, the training loss and the
-// training load entropy against the step, one line per method, averaged over the seeds of the finished runs.
+// writeCurves draws, for every data set and top-k, the test error (falling, like the losses, so that the legend in
+// the lower left corner covers no curve), the test NLL, the training loss and the training load entropy against
+// the step, one line per method, averaged over the seeds of the finished runs.
 func writeCurves(dir string, recs []Point) error {
 	type key struct {
 		data string
 		k    int
 	}
 	var keys []key
+	var methods []string
 	curves := map[key]*[4]plots.Mean{}
 	for _, p := range results.Complete(recs) {
+		if !slices.Contains(methods, p.Method) {
+			methods = append(methods, p.Method)
+		}
 		k := key{p.Data, p.TopK}
 		if _, ok := curves[k]; !ok {
 			keys = append(keys, k)
@@ -164,7 +170,7 @@ func writeCurves(dir string, recs []Point) error {
 		}
 		c := curves[k]
 		x := float64(p.Step)
-		c[0].Add(p.Method, x, 100*p.TestAcc)
+		c[0].Add(p.Method, x, 100*(1-p.TestAcc))
 		c[1].Add(p.Method, x, p.TestNLL)
 		c[2].Add(p.Method, x, p.TrainLoss)
 		c[3].Add(p.Method, x, p.LoadEntropy)
@@ -178,15 +184,27 @@ func writeCurves(dir string, recs []Point) error {
 		}
 		return a.k - b.k
 	})
+	// Every panel lists every method in one order, absent ones empty, so that a method keeps its colour and dashes.
+	aligned := func(m *plots.Mean) []plots.Series {
+		byLabel := map[string]plots.Series{}
+		for _, s := range m.Series() {
+			byLabel[s.Label] = s
+		}
+		out := make([]plots.Series, len(methods))
+		for i, name := range methods {
+			out[i] = byLabel[name]
+		}
+		return out
+	}
 	var panels []plots.Panel
 	for _, k := range keys {
 		c := curves[k]
 		name := fmt.Sprintf("%s top-%d", dataName(k.data), k.k)
 		panels = append(panels,
-			plots.Panel{Title: name + ", test accuracy", XLabel: "step", YLabel: "%", Series: c[0].Series()},
-			plots.Panel{Title: name + ", test NLL", XLabel: "step", YLabel: "nats", Series: c[1].Series(), LogY: true},
-			plots.Panel{Title: name + ", training loss", XLabel: "step", YLabel: "nats", Series: c[2].Series(), LogY: true},
-			plots.Panel{Title: name + ", load entropy", XLabel: "step", YLabel: "nats", Series: c[3].Series()})
+			plots.Panel{Title: name + ", test error", XLabel: "step", YLabel: "%", Series: aligned(&c[0]), LogY: true},
+			plots.Panel{Title: name + ", test NLL", XLabel: "step", YLabel: "nats", Series: aligned(&c[1]), LogY: true},
+			plots.Panel{Title: name + ", training loss", XLabel: "step", YLabel: "nats", Series: aligned(&c[2]), LogY: true},
+			plots.Panel{Title: name + ", load entropy", XLabel: "step", YLabel: "nats", Series: aligned(&c[3])})
 	}
-	return plots.Figure{Panels: panels, Cols: 4}.Save(filepath.Join(dir, CurvesFile))
+	return plots.Figure{Panels: panels, Cols: 4, PanelHeight: 4 * vg.Inch}.Save(filepath.Join(dir, CurvesFile))
 }
