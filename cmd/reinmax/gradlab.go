@@ -17,6 +17,7 @@ import (
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/experiments/catvae"
+	moeexp "github.com/f60e9205/reinmax/experiments/moe"
 	"github.com/f60e9205/reinmax/gradlab"
 	"github.com/f60e9205/reinmax/oracle"
 )
@@ -53,6 +54,11 @@ Problems (--problem NAME or NAME:key=value,...; "all" runs the four with their d
   cubic      f(D) = (w'D)^3 + D'AD + b'D, one categorical  (keys L, C, seed)
   poly       polynomial programming (1/L) sum_l |D_l0 - 0.45|^p, L = 8, p = 3  (keys L, C, p, seed)
   net        f_h(D) = F(hD), F a fixed tanh network, L = 3, C = 3, h = 1  (keys L, C, h, hidden, seed)
+  moe        the router of the MoE classifier of 'reinmax moe' at a checkpoint: the gradient of the expected loss
+             of M test images with respect to their router logits, exact by enumerating the E experts of each
+             image; every routing method is measured (--estimators: any of 'reinmax moe's methods, default all;
+             straight-through ones at every --tau)  (keys data = fashion, method = switch (of training),
+             steps = 1000, images = M = 100, seed = 0; e.g. moe:data=mnist,method=reinmax)
   vae8x4     the paper's gradient analysis: the encoder gradient of the categorical VAE 8x4 (C = 8, L = 4) at a
              checkpoint, on the first M test images; loss = sum over the images of the BCE of the decoded code (no
              KL), exact gradient by decoding all 8^4 = 4096 codes  (keys epochs = 1, train = 10000 training
@@ -90,6 +96,9 @@ The default run takes about a minute on 2 cores.`,
 			}
 			if k < 0 {
 				return usagef("--k %d: want k >= 1", k)
+			}
+			if strings.HasPrefix(strings.TrimSpace(problem), moeexp.LabPrefix) {
+				return runRouterLab(cmd, problem, lab, estimators, taus, ckpt, dataDir) // in moe.go
 			}
 			var vae *catvae.EncoderSpec
 			if strings.HasPrefix(strings.TrimSpace(problem), catvae.EncoderPrefix) {
@@ -171,7 +180,7 @@ The default run takes about a minute on 2 cores.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&problem, "problem", "all", "problem NAME or NAME:key=value,... (quadratic, cubic, poly, net, vae8x4) or all (the first four)")
+	f.StringVar(&problem, "problem", "all", "problem NAME or NAME:key=value,... (quadratic, cubic, poly, net, vae8x4, moe) or all (the first four)")
 	f.StringVar(&estimators, "estimators", "st,reinmax,gst-1.0,stgs,gr-mck", "estimators, comma-separated: straight-through, or reinforce, reinforce-baseline, rloo")
 	f.StringVar(&taus, "tau", "1,1.5,2", "temperatures, comma-separated; reinmax skips tau < 1")
 	f.IntVar(&draws, "draws", 50000, "gradient estimates per problem, estimator and tau (at least 2)")
