@@ -9,6 +9,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/moe"
@@ -47,6 +48,34 @@ func (te tanhExperts) at(e int, x []float64) []float64 {
 
 func (te tanhExperts) tensors() (*tensors.Tensor, *tensors.Tensor) {
 	return tensors.FromFlatDataAndDimensions(te.a, te.e, te.d, te.o), tensors.FromFlatDataAndDimensions(te.b, te.e, te.o)
+}
+
+// layer is a random test case: E tanh experts from dim to o, T tokens x ~ N(0, 1), router logits θ ~ N(mean, sd²),
+// and the coefficients c ~ N(0, 1), shape (T, o), of losses such as Σ c⊙y.
+type layer struct {
+	te          tanhExperts
+	x, theta, c matrix
+}
+
+func newLayer(seed uint64, tokens, experts, dim, o int, mean, sd float64) layer {
+	rnd := rand.New(rand.NewPCG(19, seed))
+	te := newTanhExperts(rnd, experts, dim, o)
+	x := normalMatrix(rnd, tokens, dim, 0, 1)
+	theta := normalMatrix(rnd, tokens, experts, mean, sd)
+	return layer{te, x, theta, normalMatrix(rnd, tokens, o, 0, 1)}
+}
+
+// exec builds fn on the layer's logits, tokens, experts (with their parameters a and b) and c, and runs it.
+func (l layer) exec(t *testing.T, fn func(theta, x, a, b, c *Node, experts moe.Experts) []*Node) []*tensors.Tensor {
+	t.Helper()
+	a, b := l.te.tensors()
+	outs, err := ExecOnceN(testBackend(t), func(theta, x, a, b, c *Node) []*Node {
+		return fn(theta, x, a, b, c, l.te.graph(a, b))
+	}, l.theta.tensor(), l.x.tensor(), a, b, l.c.tensor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outs
 }
 
 // forwarded is what Forward gave.
@@ -225,13 +254,8 @@ func TestForwardDropsExactly(t *testing.T) {
 // assignment was dropped: the outputs and the gradients of L = Σ c⊙y + ½Σ y² with respect to the logits, the
 // tokens and the experts' parameters must agree to rounding (float64), with and without dropped tokens.
 func TestDispatchGradients(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(19, 6))
-	const tokens, experts, dim, o = 16, 4, 3, 2
-	te := newTanhExperts(rnd, experts, dim, o)
-	a, b := te.tensors()
-	x := normalMatrix(rnd, tokens, dim, 0, 1)
-	theta := normalMatrix(rnd, tokens, experts, 1, 0.1)
-	c := normalMatrix(rnd, tokens, o, 0, 1)
+	const tokens = 16
+	l := newLayer(6, tokens, 4, 3, 2, 1, 0.1)
 	for _, tc := range []struct {
 		method string
 		k      int
@@ -239,8 +263,7 @@ func TestDispatchGradients(t *testing.T) {
 		for _, cf := range []float64{0.5, 4} {
 			t.Run(fmt.Sprintf("%s top-%d capacity %v", tc.method, tc.k, cf), func(t *testing.T) {
 				r := moe.Router{Method: tc.method, TopK: tc.k, Capacity: cf}
-				outs, err := ExecOnceN(testBackend(t), func(theta, x, a, b, c *Node) []*Node {
-					experts := te.graph(a, b)
+				outs := l.exec(t, func(theta, x, a, b, c *Node, experts moe.Experts) []*Node {
 					y, d := r.Forward(reinmax.NewStateSource(theta.Graph(), 2), theta, x, experts)
 					// The reference: W with the dropped assignments zeroed, every expert on every token.
 					var kept *Node
@@ -253,7 +276,7 @@ func TestDispatchGradients(t *testing.T) {
 							kept = Add(kept, kj)
 						}
 					}
-					dense := experts(BroadcastToDims(InsertAxes(x, 0), 4, tokens, dim))
+					dense := experts(BroadcastToDims(InsertAxes(x, 0), 4, tokens, 3))
 					ref := ReduceSum(Mul(InsertAxes(Mul(d.Weights, kept), -1), Transpose(dense, 0, 1)), 1)
 					loss := func(y *Node) *Node {
 						return Add(ReduceAllSum(Mul(c, y)), MulScalar(ReduceAllSum(Mul(y, y)), 0.5))
@@ -261,10 +284,7 @@ func TestDispatchGradients(t *testing.T) {
 					got := Gradient(loss(y), theta, x, a, b)
 					want := Gradient(loss(ref), theta, x, a, b)
 					return append(append([]*Node{y, ref, d.Dropped}, got...), want...)
-				}, theta.tensor(), x.tensor(), a, b, c.tensor())
-				if err != nil {
-					t.Fatal(err)
-				}
+				})
 				if cf < 1 && flat(t, outs[2])[0] == 0 {
 					t.Fatal("nothing dropped at capacity 0.5")
 				}
@@ -281,21 +301,13 @@ func TestDispatchGradients(t *testing.T) {
 // linear in the output (so that ∂L/∂y does not depend on the forward pass) and no capacity limit, the gradients
 // with respect to the logits agree to rounding, top-1 and top-2; Switch's does not.
 func TestDenseMixerIsDenseGradient(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(19, 7))
-	const tokens, experts, dim, o = 8, 3, 2, 2
-	te := newTanhExperts(rnd, experts, dim, o)
-	a, b := te.tensors()
-	x := normalMatrix(rnd, tokens, dim, 0, 1)
-	theta := normalMatrix(rnd, tokens, experts, 0, 1)
-	c := normalMatrix(rnd, tokens, o, 0, 1)
+	const experts = 3
+	l := newLayer(7, 8, experts, 2, 2, 0, 1)
 	grad := func(r moe.Router) []float64 {
-		outs, err := ExecOnceN(testBackend(t), func(theta, x, a, b, c *Node) *Node {
-			y, _ := r.Forward(reinmax.NewStateSource(theta.Graph(), 1), theta, x, te.graph(a, b))
-			return Gradient(ReduceAllSum(Mul(c, y)), theta)[0]
-		}, theta.tensor(), x.tensor(), a, b, c.tensor())
-		if err != nil {
-			t.Fatal(err)
-		}
+		outs := l.exec(t, func(theta, x, _, _, c *Node, experts moe.Experts) []*Node {
+			y, _ := r.Forward(reinmax.NewStateSource(theta.Graph(), 1), theta, x, experts)
+			return []*Node{Gradient(ReduceAllSum(Mul(c, y)), theta)[0]}
+		})
 		return flat(t, outs[0])
 	}
 	dense := grad(moe.Router{Method: moe.Dense, TopK: 1, Capacity: 1})
@@ -384,7 +396,11 @@ func TestExpectedGradients(t *testing.T) {
 			grads := flat(t, outs[0])
 			outside := 0
 			for e := range experts {
-				mean, variance := meanVarCol(grads, experts, e)
+				col := make([]float64, n)
+				for i := range col {
+					col[i] = grads[i*experts+e]
+				}
+				mean, variance := stat.MeanVariance(col, nil)
 				se := math.Sqrt(variance / n)
 				ok := math.Abs(mean-closed[method][e]) <= 5*se
 				if !ok {
@@ -399,19 +415,6 @@ func TestExpectedGradients(t *testing.T) {
 			}
 		})
 	}
-}
-
-// meanVarCol returns the sample mean and unbiased variance of column j of the row-major matrix x with c columns.
-func meanVarCol(x []float64, c, j int) (mean, variance float64) {
-	n := len(x) / c
-	for i := 0; i < n; i++ {
-		mean += x[i*c+j]
-	}
-	mean /= float64(n)
-	for i := 0; i < n; i++ {
-		variance += (x[i*c+j] - mean) * (x[i*c+j] - mean)
-	}
-	return mean, variance / float64(n-1)
 }
 
 // TestForwardBadExperts checks that experts returning the wrong shape are an error naming the shapes.
@@ -488,25 +491,17 @@ func TestBalance(t *testing.T) {
 // reads every expert: with the loss L = Σ c⊙y, g_{t,e} = ⟨c_t, f_e(x_t)⟩ for every expert except the dropped
 // choice, where it is 0 (its weight is multiplied by 0), so ∂L/∂θ_t = J(π_t)g_t.
 func TestDroppedGradient(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(19, 9))
-	const tokens, experts, dim, o = 12, 3, 2, 2
-	te := newTanhExperts(rnd, experts, dim, o)
-	a, b := te.tensors()
-	x := normalMatrix(rnd, tokens, dim, 0, 1)
-	theta := normalMatrix(rnd, tokens, experts, 0, 1)
+	const tokens, experts, o = 12, 3, 2
+	l := newLayer(9, tokens, experts, 2, o, 0, 1)
 	for i := range tokens { // most tokens prefer expert 0: some are dropped
-		theta.row(i)[0] += 1.5
+		l.theta.row(i)[0] += 1.5
 	}
-	c := normalMatrix(rnd, tokens, o, 0, 1)
 	for _, k := range []int{1, 2} {
 		r := moe.Router{Method: moe.DenseMixer, TopK: k, Capacity: 0.75}
-		outs, err := ExecOnceN(testBackend(t), func(theta, x, a, b, c *Node) []*Node {
-			y, d := r.Forward(nil, theta, x, te.graph(a, b))
+		outs := l.exec(t, func(theta, x, _, _, c *Node, experts moe.Experts) []*Node {
+			y, d := r.Forward(nil, theta, x, experts)
 			return []*Node{Gradient(ReduceAllSum(Mul(c, y)), theta)[0], d.Choice, d.Kept, d.Dropped}
-		}, theta.tensor(), x.tensor(), a, b, c.tensor())
-		if err != nil {
-			t.Fatal(err)
-		}
+		})
 		grad, choice, kept := flat(t, outs[0]), ints(t, outs[1]), flat(t, outs[2])
 		if flat(t, outs[3])[0] == 0 {
 			t.Fatalf("top-%d: nothing dropped", k)
@@ -514,9 +509,9 @@ func TestDroppedGradient(t *testing.T) {
 		for i := range tokens {
 			g := make([]float64, experts)
 			for e := range experts {
-				f := te.at(e, x.row(i))
+				f := l.te.at(e, l.x.row(i))
 				for j := range o {
-					g[e] += c.row(i)[j] * f[j]
+					g[e] += l.c.row(i)[j] * f[j]
 				}
 			}
 			for j := range k {
@@ -524,7 +519,7 @@ func TestDroppedGradient(t *testing.T) {
 					g[choice[i*k+j]] = 0
 				}
 			}
-			checkNear(t, fmt.Sprintf("top-%d token %d", k, i), grad[i*experts:(i+1)*experts], jvp(softmax(theta.row(i), nil), g), 1e-12)
+			checkNear(t, fmt.Sprintf("top-%d token %d", k, i), grad[i*experts:(i+1)*experts], jvp(softmax(l.theta.row(i), nil), g), 1e-12)
 		}
 	}
 }

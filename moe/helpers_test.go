@@ -14,20 +14,16 @@ import (
 	"github.com/f60e9205/reinmax/oracle"
 )
 
-var (
-	backendOnce sync.Once
-	backendVal  compute.Backend
-	backendErr  error
-)
+// newBackend returns the pure-Go backend shared by the tests.
+var newBackend = sync.OnceValues(compute.New)
 
-// testBackend returns the pure-Go backend shared by the tests.
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	backendOnce.Do(func() { backendVal, backendErr = compute.New() })
-	if backendErr != nil {
-		t.Fatalf("compute.New: %v", backendErr)
+	b, err := newBackend()
+	if err != nil {
+		t.Fatalf("compute.New: %v", err)
 	}
-	return backendVal
+	return b
 }
 
 // matrix is a row-major float64 matrix.
