@@ -166,8 +166,12 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ", ")
 }
 
+// routerRows is the number of routed images (draws × images) of one graph execution on the moe problem.
+const routerRows = 100000
+
 // runRouterLab is `reinmax gradlab --problem moe[:...]`: it trains (or loads) the classifier of the problem, then
-// measures every routing method (--estimators, default all of them; the straight-through ones at every --tau)
+// measures every routing method (--estimators, default all of them; the straight-through ones at every --tau, and
+// gr-mck with --k samples)
 // against the exact gradient of the expected loss with respect to the router logits. lab holds the lab's other
 // settings from the gradlab command's flags.
 func runRouterLab(cmd *cobra.Command, problem string, lab gradlab.Lab, estimators, taus, ckpt, data string) error {
@@ -185,7 +189,7 @@ func runRouterLab(cmd *cobra.Command, problem string, lab gradlab.Lab, estimator
 	if err != nil {
 		return err
 	}
-	ests, skipped, err := moeexp.LabEstimators(methods, ts)
+	ests, skipped, err := moeexp.LabEstimators(methods, ts, lab.K)
 	if err != nil {
 		return usageError{err}
 	}
@@ -215,6 +219,9 @@ func runRouterLab(cmd *cobra.Command, problem string, lab gradlab.Lab, estimator
 	fmt.Fprintf(cmd.ErrOrStderr(), "reinmax: gradlab: %s: model in %s\n", p.Name(), ckpt)
 	lab.Problems, lab.Estimators, lab.Taus, lab.Order = nil, nil, nil, false
 	lab.Custom, lab.CustomEstimators = []gradlab.Problem{p}, ests
+	if lab.Config.Batch == 0 {
+		lab.Config.Batch = max(1, routerRows/p.Images()) // bounds the memory of one execution (GR-MCK's K copies)
+	}
 	reporter, finish = newProgress(cmd)
 	_, err = lab.Run(backend, reporter)
 	finish()

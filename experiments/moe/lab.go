@@ -230,11 +230,11 @@ func (p *RouterProblem) Expectation() float64 {
 	return f
 }
 
-// LabEstimator returns the routing method as an estimator of the gradient lab: top-1, no capacity limit, τ for a
-// straight-through method (0: the registry's default). The surrogate routes the draws' logits (N, M, E) as N·M
+// LabEstimator returns the routing method as an estimator of the gradient lab: top-1, no capacity limit, τ and K
+// for a straight-through method (0: the registry's default). The surrogate routes the draws' logits (N, M, E) as N·M
 // tokens and sums the problem's loss at the combine weights, so its gradient is the method's.
-func LabEstimator(method string, tau float64) (gradlab.Estimator, error) {
-	r := moe.Router{Method: method, TopK: 1, Capacity: 1, Estimator: reinmax.Params{Tau: tau}}
+func LabEstimator(method string, tau float64, k int) (gradlab.Estimator, error) {
+	r := moe.Router{Method: method, TopK: 1, Capacity: 1, Estimator: reinmax.Params{Tau: tau, K: k}}
 	if err := r.Validate(2); err != nil {
 		return gradlab.Estimator{}, err
 	}
@@ -255,14 +255,14 @@ func LabEstimator(method string, tau float64) (gradlab.Estimator, error) {
 	return est, nil
 }
 
-// LabEstimators returns every routing method for the lab: the five methods of package moe once each, and each
-// straight-through method at every temperature of taus it accepts (ReinMax skips τ < 1). Skipped pairs are
-// returned with the reason.
-func LabEstimators(methods []string, taus []float64) (ests []gradlab.Estimator, skipped []string, err error) {
+// LabEstimators returns the routing methods for the lab: switch, densemixer, dense, sparsemixer and sparsemixer-v2
+// once each, and each straight-through method at every temperature of taus it accepts (ReinMax skips τ < 1), with
+// K samples where it has them (0: the registry's default). Skipped pairs are returned with the reason.
+func LabEstimators(methods []string, taus []float64, k int) (ests []gradlab.Estimator, skipped []string, err error) {
 	for _, m := range methods {
 		spec, lookupErr := reinmax.Lookup(m)
 		if lookupErr != nil || !slices.Contains(spec.Params, "tau") {
-			e, err := LabEstimator(m, 0)
+			e, err := LabEstimator(m, 0, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -270,7 +270,7 @@ func LabEstimators(methods []string, taus []float64) (ests []gradlab.Estimator, 
 			continue
 		}
 		for _, tau := range taus {
-			e, err := LabEstimator(m, tau)
+			e, err := LabEstimator(m, tau, k)
 			if err != nil {
 				skipped = append(skipped, fmt.Sprintf("%s at tau=%v: %v", m, tau, err))
 				continue

@@ -341,7 +341,7 @@ func TestRouterProblem(t *testing.T) {
 		score := Mul(StopGradient(Sub(l, Reshape(Const(x.Graph(), baseline), 1, m))), logp)
 		return ReduceAllSum(Add(l, score)) // the gate term pathwise, the choice by REINFORCE
 	}}
-	rm, err := LabEstimator("reinmax", 1)
+	rm, err := LabEstimator("reinmax", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestRouterProblem(t *testing.T) {
 	}
 
 	// Every routing method through the lab, with few draws: a smoke test of the surrogates.
-	ests, skipped, err := LabEstimators(moe.Methods(), []float64{0.5, 1})
+	ests, skipped, err := LabEstimators(moe.Methods(), []float64{0.5, 1}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
