@@ -14,7 +14,7 @@ import (
 const (
 	SummaryFile = "summary.csv" // final-step mean and std over seeds per data set, method and top-k
 	TableFile   = "table.md"    // the summary as Markdown tables
-	CurvesFile  = "curves"      // test error, test NLL, training loss and load against steps (".png", ".svg")
+	CurvesFile  = "curves"      // test error, test NLL, training loss and busiest load against steps (".png", ".svg")
 )
 
 // Sweep lists runs: every data set × method × top-k × seed, each with DefaultConfig, then Modify. A top-k that a

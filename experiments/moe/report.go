@@ -149,8 +149,8 @@ func dataName(data string) string {
 }
 
 // writeCurves draws, for every data set and top-k, the test error (falling, like the losses, so that the legend in
-// the lower left corner covers no curve), the test NLL, the training loss and the training load entropy against
-// the step, one line per method, averaged over the seeds of the finished runs.
+// the lower left corner covers no curve), the test NLL, the training loss and the busiest expert's training load
+// over the mean against the step, one line per method, averaged over the seeds of the finished runs.
 func writeCurves(dir string, recs []Point) error {
 	type key struct {
 		data string
@@ -173,14 +173,14 @@ func writeCurves(dir string, recs []Point) error {
 		c[0].Add(p.Method, x, 100*(1-p.TestAcc))
 		c[1].Add(p.Method, x, p.TestNLL)
 		c[2].Add(p.Method, x, p.TrainLoss)
-		c[3].Add(p.Method, x, p.LoadEntropy)
+		c[3].Add(p.Method, x, p.LoadMaxMean)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.data != b.data {
-			return strings.Compare(b.data, a.data) // fashion before mnist
+			return strings.Compare(a.data, b.data) // fashion before mnist
 		}
 		return a.k - b.k
 	})
@@ -204,7 +204,7 @@ func writeCurves(dir string, recs []Point) error {
 			plots.Panel{Title: name + ", test error", XLabel: "step", YLabel: "%", Series: aligned(&c[0]), LogY: true},
 			plots.Panel{Title: name + ", test NLL", XLabel: "step", YLabel: "nats", Series: aligned(&c[1]), LogY: true},
 			plots.Panel{Title: name + ", training loss", XLabel: "step", YLabel: "nats", Series: aligned(&c[2]), LogY: true},
-			plots.Panel{Title: name + ", load entropy", XLabel: "step", YLabel: "nats", Series: aligned(&c[3])})
+			plots.Panel{Title: name + ", busiest expert's load", XLabel: "step", YLabel: "× mean load", Series: aligned(&c[3])})
 	}
 	return plots.Figure{Panels: panels, Cols: 4, PanelHeight: 4 * vg.Inch}.Save(filepath.Join(dir, CurvesFile))
 }
