@@ -58,7 +58,8 @@ Problems (--problem NAME or NAME:key=value,...; "all" runs the four with their d
              of M test images with respect to their router logits, exact by enumerating the E experts of each
              image; every routing method is measured (--estimators: any of 'reinmax moe's methods, default all;
              straight-through ones at every --tau)  (keys data = fashion, method = switch (of training),
-             steps = 1000, images = M = 100, seed = 0; e.g. moe:data=mnist,method=reinmax)
+             steps = 1000, images = M = 100, seed = 0, and jitter = SparseMixer's epsilon in the lab, 0.1;
+             e.g. moe:data=mnist,method=reinmax)
   vae8x4     the paper's gradient analysis: the encoder gradient of the categorical VAE 8x4 (C = 8, L = 4) at a
              checkpoint, on the first M test images; loss = sum over the images of the BCE of the decoded code (no
              KL), exact gradient by decoding all 8^4 = 4096 codes  (keys epochs = 1, train = 10000 training

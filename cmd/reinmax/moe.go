@@ -189,7 +189,7 @@ func runRouterLab(cmd *cobra.Command, problem string, lab gradlab.Lab, estimator
 	if err != nil {
 		return err
 	}
-	ests, skipped, err := moeexp.LabEstimators(methods, ts, lab.K)
+	ests, skipped, err := moeexp.LabEstimators(methods, ts, lab.K, spec.Jitter)
 	if err != nil {
 		return usageError{err}
 	}

@@ -231,10 +231,11 @@ func (p *RouterProblem) Expectation() float64 {
 }
 
 // LabEstimator returns the routing method as an estimator of the gradient lab: top-1, no capacity limit, τ and K
-// for a straight-through method (0: the registry's default). The surrogate routes the draws' logits (N, M, E) as N·M
-// tokens and sums the problem's loss at the combine weights, so its gradient is the method's.
-func LabEstimator(method string, tau float64, k int) (gradlab.Estimator, error) {
-	r := moe.Router{Method: method, TopK: 1, Capacity: 1, Estimator: reinmax.Params{Tau: tau, K: k}}
+// for a straight-through method and SparseMixer's jitter ε (0: the defaults). The surrogate routes the draws'
+// logits (N, M, E) as N·M tokens and sums the problem's loss at the combine weights, so its gradient is the
+// method's.
+func LabEstimator(method string, tau float64, k int, jitter float64) (gradlab.Estimator, error) {
+	r := moe.Router{Method: method, TopK: 1, Capacity: 1, Estimator: reinmax.Params{Tau: tau, K: k}, Jitter: jitter}
 	if err := r.Validate(2); err != nil {
 		return gradlab.Estimator{}, err
 	}
@@ -257,12 +258,13 @@ func LabEstimator(method string, tau float64, k int) (gradlab.Estimator, error) 
 
 // LabEstimators returns the routing methods for the lab: switch, densemixer, dense, sparsemixer and sparsemixer-v2
 // once each, and each straight-through method at every temperature of taus it accepts (ReinMax skips τ < 1), with
-// K samples where it has them (0: the registry's default). Skipped pairs are returned with the reason.
-func LabEstimators(methods []string, taus []float64, k int) (ests []gradlab.Estimator, skipped []string, err error) {
+// K samples where it has them (0: the registry's default), SparseMixer with jitter ε (0: moe.DefaultJitter). Skipped
+// pairs are returned with the reason.
+func LabEstimators(methods []string, taus []float64, k int, jitter float64) (ests []gradlab.Estimator, skipped []string, err error) {
 	for _, m := range methods {
 		spec, lookupErr := reinmax.Lookup(m)
 		if lookupErr != nil || !slices.Contains(spec.Params, "tau") {
-			e, err := LabEstimator(m, 0, 0)
+			e, err := LabEstimator(m, 0, 0, jitter)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -270,7 +272,7 @@ func LabEstimators(methods []string, taus []float64, k int) (ests []gradlab.Esti
 			continue
 		}
 		for _, tau := range taus {
-			e, err := LabEstimator(m, tau, k)
+			e, err := LabEstimator(m, tau, k, 0)
 			if err != nil {
 				skipped = append(skipped, fmt.Sprintf("%s at tau=%v: %v", m, tau, err))
 				continue
@@ -295,10 +297,13 @@ type LabSpec struct {
 	Steps  int    // training steps, default 1000
 	Images int    // test images M, default 100
 	Seed   int64  // seed of the training run
+	// Jitter is the ε of the lab's SparseMixer estimators (0: moe.DefaultJitter), not a setting of the training
+	// run: a large ε measures SparseMixer's gradient without its mask.
+	Jitter float64
 }
 
-// ParseLabSpec parses "moe" or "moe:key=value,...", with keys data, method, steps, images and seed, for example
-// "moe:data=mnist,method=reinmax,steps=500". The error names the offending part.
+// ParseLabSpec parses "moe" or "moe:key=value,...", with keys data, method, steps, images, seed and jitter, for
+// example "moe:data=mnist,method=reinmax,steps=500". The error names the offending part.
 func ParseLabSpec(s string) (LabSpec, error) {
 	name, params, _ := strings.Cut(strings.TrimSpace(s), ":")
 	if name != LabPrefix {
@@ -335,8 +340,14 @@ func ParseLabSpec(s string) (LabSpec, error) {
 				return spec, fmt.Errorf("moe: problem %q: seed=%q, want an integer", s, val)
 			}
 			spec.Seed = v
+		case "jitter":
+			v, err := strconv.ParseFloat(val, 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return spec, fmt.Errorf("moe: problem %q: jitter=%q, want a finite number > 0", s, val)
+			}
+			spec.Jitter = v
 		default:
-			return spec, fmt.Errorf("moe: problem %q: unknown parameter %q (valid: data, method, steps, images, seed)", s, key)
+			return spec, fmt.Errorf("moe: problem %q: unknown parameter %q (valid: data, method, steps, images, seed, jitter)", s, key)
 		}
 	}
 	return spec, spec.Validate()
@@ -364,6 +375,9 @@ func (s LabSpec) String() string {
 	name := fmt.Sprintf("%s:data=%s,method=%s,steps=%d,images=%d", LabPrefix, s.Data, s.Method, s.Steps, s.Images)
 	if s.Seed != 0 {
 		name += fmt.Sprintf(",seed=%d", s.Seed)
+	}
+	if s.Jitter != 0 {
+		name += ",jitter=" + strconv.FormatFloat(s.Jitter, 'g', -1, 64)
 	}
 	return name
 }
@@ -393,6 +407,7 @@ func (s LabSpec) Validate() error {
 // CheckpointFile is the file name of the model's checkpoint, named after the training run.
 func (s LabSpec) CheckpointFile() string {
 	s = s.withDefaults()
+	s.Jitter = 0 // not a setting of the training run
 	return experiments.FileName(strings.NewReplacer(":", "-", ",", "_").Replace(s.String())) + ".ckpt"
 }
 

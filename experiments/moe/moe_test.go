@@ -341,7 +341,7 @@ func TestRouterProblem(t *testing.T) {
 		score := Mul(StopGradient(Sub(l, Reshape(Const(x.Graph(), baseline), 1, m))), logp)
 		return ReduceAllSum(Add(l, score)) // the gate term pathwise, the choice by REINFORCE
 	}}
-	rm, err := LabEstimator("reinmax", 1, 0)
+	rm, err := LabEstimator("reinmax", 1, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestRouterProblem(t *testing.T) {
 	}
 
 	// Every routing method through the lab, with few draws: a smoke test of the surrogates.
-	ests, skipped, err := LabEstimators(moe.Methods(), []float64{0.5, 1}, 10)
+	ests, skipped, err := LabEstimators(moe.Methods(), []float64{0.5, 1}, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,4 +413,32 @@ func monteCarlo(t *testing.T, backend compute.Backend, p *RouterProblem, est gra
 		mean[i], se[i] = m, math.Sqrt(sq/float64(n-1)/float64(n))
 	}
 	return mean, se
+}
+
+// TestParseLabSpec checks the names of the lab's router problem, with defaults filled in.
+func TestParseLabSpec(t *testing.T) {
+	for _, tc := range []struct{ in, want, ckpt string }{
+		{"moe", "moe:data=fashion,method=switch,steps=1000,images=100", "moe-data=fashion_method=switch_steps=1000_images=100.ckpt"},
+		{"moe:data=mnist,method=reinmax,steps=50,images=7,seed=3,jitter=1", "moe:data=mnist,method=reinmax,steps=50,images=7,seed=3,jitter=1",
+			"moe-data=mnist_method=reinmax_steps=50_images=7_seed=3.ckpt"},
+	} {
+		s, err := ParseLabSpec(tc.in)
+		if err != nil || s.String() != tc.want || s.CheckpointFile() != tc.ckpt {
+			t.Errorf("ParseLabSpec(%q) = %q, %q, %v; want %q, %q", tc.in, s, s.CheckpointFile(), err, tc.want, tc.ckpt)
+		}
+	}
+	for in, want := range map[string]string{
+		"moe:jitter=0":       "jitter",
+		"moe:images=x":       "images",
+		"moe:method=nope":    `unknown routing method "nope"`,
+		"moe:method=st,x":    `parameter "x", want key=value`,
+		"moe:data=cifar":     `data "cifar"`,
+		"moe:images=20000":   "20000 images",
+		"moe2":               "want moe",
+		"moe:method=densemi": "unknown routing method",
+	} {
+		if _, err := ParseLabSpec(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseLabSpec(%q): error %v, want one containing %q", in, err, want)
+		}
+	}
 }
