@@ -229,6 +229,13 @@ func atlasPanel(res []*Result, legend *plot.Legend) (*plot.Plot, error) {
 			legend.Add(label+tauRange(rows), thumbs...)
 		}
 	}
+	// gonum widens a degenerate axis by ±1, which takes a log axis below 0 for values under 1 and panics (a panel
+	// whose only point is the upper bound of one unbiased estimator, say): widen it by a factor instead.
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		if a.Min == a.Max && a.Min > 0 {
+			a.Min, a.Max = a.Min/2, a.Max*2
+		}
+	}
 	return p, nil
 }
 

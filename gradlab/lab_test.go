@@ -143,7 +143,7 @@ func TestLabCustomEstimators(t *testing.T) {
 		Config:           Config{Draws: 100, Seed: 1, Replicates: 100},
 		Dir:              t.TempDir(),
 	}
-	sum, err := lab.Run(testBackend(t), nil)
+	sum, err := lab.Run(testutil.Backend(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +152,18 @@ func TestLabCustomEstimators(t *testing.T) {
 	}
 	if err := (Lab{Problems: lab.Problems, Config: lab.Config, Dir: lab.Dir}).Validate(); err == nil || !strings.Contains(err.Error(), "no estimator") {
 		t.Errorf("a lab without estimators: error %v", err)
+	}
+}
+
+// TestAtlasOneUpperBound draws an atlas whose only point is an upper bound (the interval of an unbiased estimator's
+// bias contains 0) beside an estimator with no variance: gonum widened the degenerate axis by ±1, below 0 on a log
+// axis, and panicked.
+func TestAtlasOneUpperBound(t *testing.T) {
+	rs := []*Result{
+		{Estimator: "deterministic", Stats: Stats{N: 20, Level: 0.95, RelBias: 1.1, RelBiasLo: 1.1, RelBiasHi: 1.1}},
+		{Estimator: "unbiased", Tau: 1, Stats: Stats{N: 20, Level: 0.95, RelBias: 0.2, RelBiasHi: 0.6, RelStd: 1.4}},
+	}
+	if err := WriteAtlasPlot(filepath.Join(t.TempDir(), "atlas"), "problem", rs); err != nil {
+		t.Fatal(err)
 	}
 }
