@@ -9,9 +9,9 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/f60e9205/reinmax"
+	"github.com/f60e9205/reinmax/internal/testutil"
 	"github.com/f60e9205/reinmax/moe"
 )
 
@@ -396,11 +396,7 @@ func TestExpectedGradients(t *testing.T) {
 			grads := flat(t, outs[0])
 			outside := 0
 			for e := range experts {
-				col := make([]float64, n)
-				for i := range col {
-					col[i] = grads[i*experts+e]
-				}
-				mean, variance := stat.MeanVariance(col, nil)
+				mean, variance := testutil.MeanVar(testutil.Column(grads, experts, e))
 				se := math.Sqrt(variance / n)
 				ok := math.Abs(mean-closed[method][e]) <= 5*se
 				if !ok {

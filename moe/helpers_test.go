@@ -4,27 +4,17 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/f60e9205/reinmax/internal/testutil"
 	"github.com/f60e9205/reinmax/oracle"
 )
 
-// newBackend returns the pure-Go backend shared by the tests.
-var newBackend = sync.OnceValues(compute.New)
-
-func testBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	b, err := newBackend()
-	if err != nil {
-		t.Fatalf("compute.New: %v", err)
-	}
-	return b
-}
+// testBackend returns the pure-Go backend shared by the tests.
+func testBackend(t testing.TB) compute.Backend { return testutil.Backend(t) }
 
 // matrix is a row-major float64 matrix.
 type matrix struct {

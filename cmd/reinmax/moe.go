@@ -44,9 +44,10 @@ is one token of the MoE layer. The router's gradient comes from the routing meth
   dense           every expert, softmax weights: the upper reference (top-1 only)
   sparsemixer     SparseMixer v1: expert drawn from a masked softmax, midpoint-method gradient (top-1 only)
   sparsemixer-v2  SparseMixer v2 (GRIN): as v1 with Radau's rule and a second expert (top-1, top-2)
-  st, stgs, gst-1.0, gst-p, gr-mck, reinmax
-                  the expert drawn by the straight-through estimator, gated by its softmax probability; the
-                  estimator supplies the gradient of the choice (every expert runs; top-1 only)
+  st, stgs, gst-1.0, gst-p, gr-mck, reinmax, reinmax-rao, reinmax-cv, ... (every straight-through estimator
+                  of the registry whose sample is one-hot: see reinmax list)
+                  the expert drawn by the estimator, gated by its softmax probability; the estimator supplies
+                  the gradient of the choice (every expert runs; top-1 only)
 
 Training: Adam 1e-3, batch 128, capacity factor 1.25 (assignments over an expert's capacity are dropped and
 counted), the Switch load-balancing loss times 0.1, 1000 steps with a record every 100. Test accuracy and NLL use
@@ -54,7 +55,8 @@ the deterministic router (top-k by logit, no capacity limit).
 
 The default is small: Fashion-MNIST, switch, densemixer, dense, sparsemixer, sparsemixer-v2, st and reinmax, top-1
 and top-2 where the method has it, seed 0 (about 15 s per run on 2 cores). --full runs the sweep of docs/moe: both
-data sets, every method, seeds 0-2; flags given beside it change it.
+data sets, every method but reinmax-alpha, decoupled-st and decoupled-stgs (at their defaults they are reinmax, st
+and stgs), seeds 0-2; flags given beside it change it.
 
 DIR receives results.jsonl (one record per evaluation: training loss, expert load entropy and busiest share,
 dropped fraction, test accuracy and NLL, wall time, and every setting of the run), summary.csv, table.md and
@@ -138,7 +140,7 @@ The gradient of the routing methods against the exact gradient of the expected l
 	f.StringVar(&methods, "methods", strings.Join(moeexp.DefaultMethods, ","), "routing methods, comma-separated: "+strings.Join(moe.Methods(), ", "))
 	f.StringVar(&topK, "top-k", "1,2", "experts per image, comma-separated: 1, 2 (each method runs those it supports)")
 	f.StringVar(&seeds, "seeds", "0", "seeds, comma-separated or ranges a-b")
-	f.BoolVar(&full, "full", false, "the sweep of docs/moe: both data sets, every method, top-1 and top-2, seeds 0-2")
+	f.BoolVar(&full, "full", false, "the sweep of docs/moe: both data sets, every method (but three equal to others at their defaults), top-1 and top-2, seeds 0-2")
 	f.IntVar(&steps, "steps", def.Steps, "training steps per run")
 	f.IntVar(&evalEvery, "eval-every", def.EvalEvery, "steps between records (test evaluations)")
 	f.IntVar(&experts, "experts", def.Experts, "experts E")

@@ -37,10 +37,21 @@ func DefaultSweep() Sweep {
 	return Sweep{Data: []string{Fashion}, Methods: DefaultMethods, TopK: []int{1, 2}, Seeds: []int64{0}}
 }
 
-// FullSweep is the sweep of docs/moe: both data sets, every routing method, top-1 and top-2, seeds 0-2.
+// FullSweep is the sweep of docs/moe: both data sets, every routing method but SameAtDefaults, top-1 and top-2,
+// seeds 0-2.
 func FullSweep() Sweep {
-	return Sweep{Data: []string{Fashion, MNIST}, Methods: moe.Methods(), TopK: []int{1, 2}, Seeds: []int64{0, 1, 2}}
+	var methods []string
+	for _, m := range moe.Methods() {
+		if !slices.Contains(SameAtDefaults, m) {
+			methods = append(methods, m)
+		}
+	}
+	return Sweep{Data: []string{Fashion, MNIST}, Methods: methods, TopK: []int{1, 2}, Seeds: []int64{0, 1, 2}}
 }
+
+// SameAtDefaults are the routing methods that, at their registry defaults, are another method: reinmax-alpha at
+// α = 1 is reinmax, decoupled-st and decoupled-stgs at τ_f = 1 are st and stgs. FullSweep leaves them out.
+var SameAtDefaults = []string{"reinmax-alpha", "decoupled-st", "decoupled-stgs"}
 
 // Runs returns the configurations of the sweep's runs, in order, or an error naming the first that cannot run.
 func (s Sweep) Runs() ([]Config, error) {

@@ -181,7 +181,7 @@ func (p *RouterProblem) ExpectedGradient(est oracle.Estimator) ([]float64, error
 	for m := range p.m {
 		theta := p.theta[m*p.e : (m+1)*p.e]
 		pi := make([]float64, p.e)
-		oracle.SoftmaxTau(pi, theta, 1)
+		oracle.Softmax(pi, theta)
 		for s := range p.e {
 			_, grad := p.lossGrad(m, s, pi[s])
 			for k := range gD {
@@ -203,7 +203,7 @@ func (p *RouterProblem) ExactGradient() ([]float64, error) {
 		g := make([]float64, p.m*p.e)
 		for m := range p.m {
 			pi := make([]float64, p.e)
-			oracle.SoftmaxTau(pi, p.theta[m*p.e:(m+1)*p.e], 1)
+			oracle.Softmax(pi, p.theta[m*p.e:(m+1)*p.e])
 			a := make([]float64, p.e)
 			for e := range p.e {
 				l, dl := p.loss(m, e, pi[e])
@@ -221,7 +221,7 @@ func (p *RouterProblem) Expectation() float64 {
 	var f float64
 	for m := range p.m {
 		pi := make([]float64, p.e)
-		oracle.SoftmaxTau(pi, p.theta[m*p.e:(m+1)*p.e], 1)
+		oracle.Softmax(pi, p.theta[m*p.e:(m+1)*p.e])
 		for e := range p.e {
 			l, _ := p.loss(m, e, pi[e])
 			f += pi[e] * l
