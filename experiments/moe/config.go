@@ -52,8 +52,8 @@ type Config struct {
 // The balancing coefficient is ten times the Switch Transformer's 0.01: at 0.01 the load drifts within 1000 steps
 // on Fashion-MNIST (docs/moe/balance-0.01: the busiest expert takes 2.0 times the mean load with ReinMax and 27% of
 // the assignments are dropped, 1.6 times and 12% with Switch, 1.2 times and 4-8% with SparseMixer), which makes
-// the comparison partly one of load rather than of gradients; at 0.1 the busiest expert takes at most 1.31 times
-// the mean load (ReinMax on MNIST; at most 1.12 for every other method).
+// the comparison partly one of load rather than of gradients; at 0.1 the busiest expert takes at most 1.32 times
+// the mean load (the ReinMax family on MNIST; at most 1.12 for every other method).
 func DefaultConfig(data, method string, k int) Config {
 	return Config{
 		Data: data, Method: method, TopK: k,
