@@ -384,3 +384,21 @@ func FuzzParseShard(f *testing.F) {
 		}
 	})
 }
+
+// TestMergeKeepsOrder merges a folder into itself: the results file is unchanged, byte for byte, whatever the
+// order in which a map would have listed its runs.
+func TestMergeKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Run(&toy{}, toyRuns("e", "d", "c", "b", "a"), Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	for range 5 {
+		if err := Merge(&toy{}, dir, dir); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := os.ReadFile(filepath.Join(dir, ResultsFile)); string(after) != string(before) {
+			t.Fatalf("merging a folder into itself reordered its records:\n%s\nwas\n%s", after, before)
+		}
+	}
+}

@@ -43,7 +43,9 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 		if err != nil {
 			return err
 		}
-		for id, rs := range byRun(results.Complete(recs)) {
+		ids, runs := byRun(results.Complete(recs))
+		for _, id := range ids {
+			rs := runs[id]
 			prev, ok := byID[id]
 			if !ok {
 				byID[id] = run{dir, rs}
@@ -88,13 +90,19 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 	return exp.Report(dst)
 }
 
-// byRun groups records by run, each run's records in their order.
-func byRun[R results.Record](recs []R) map[string][]R {
+// byRun groups records by run, each run's records in their order, and returns the runs in the order of their first
+// records.
+func byRun[R results.Record](recs []R) ([]string, map[string][]R) {
+	var ids []string
 	out := make(map[string][]R)
 	for _, r := range recs {
-		out[r.RunKey()] = append(out[r.RunKey()], r)
+		k := r.RunKey()
+		if _, ok := out[k]; !ok {
+			ids = append(ids, k)
+		}
+		out[k] = append(out[k], r)
 	}
-	return out
+	return ids, out
 }
 
 // sameNumbers reports whether two runs' records are equal but for their wall-clock time.
