@@ -126,11 +126,11 @@ func Paired(recs []Epoch) []results.PairedTable {
 		if len(rows) == 0 {
 			continue
 		}
-		at := "final epoch"
+		at := "the final epoch"
 		if e > 0 {
 			at = fmt.Sprintf("epoch %d", e)
 		}
-		heading := fmt.Sprintf("ReinMax (A) against each estimator (B), training −ELBO at the %s (lower is better), on the same seeds; verdict at level 0.05.", at)
+		heading := fmt.Sprintf("ReinMax (A) against each estimator (B), training −ELBO at %s (lower is better), on the same seeds; verdict at level 0.05.", at)
 		tables = append(tables, results.PairedTable{Heading: heading, Rows: rows, LowerIsBetter: true})
 	}
 	return tables
