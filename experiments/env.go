@@ -54,7 +54,7 @@ func (e Env) Artefact(sub, ext string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, FileName(e.Label)+"-"+e.ID[:8]+ext), nil
+	return filepath.Join(dir, FileName(e.Label)+"-"+e.ID[:min(8, len(e.ID))]+ext), nil
 }
 
 // FileName turns a run label into a file name: "10x30 reinmax seed=0" becomes "10x30_reinmax_seed=0".
