@@ -402,3 +402,23 @@ func TestMergeKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupLabelsKeepGroupsApart(t *testing.T) {
+	a := toyConfig{Name: "a", Seed: 0, Steps: 3, Scale: 1}
+	b := toyConfig{Name: "a", Seed: 1, Steps: 3, Scale: 1}
+	c := toyConfig{Name: "a", Seed: 0, Steps: 3, Scale: 2}
+	if SettingsKey(a) != SettingsKey(b) || SettingsKey(a) == SettingsKey(c) {
+		t.Errorf("settings keys: seeds must share one, another scale must not: %s %s %s", SettingsKey(a), SettingsKey(b), SettingsKey(c))
+	}
+	// Cells by step count: a, b and c share one, d has its own (its other scale needs no mention), and e shares
+	// a's cell under another name.
+	d := toyConfig{Name: "a", Steps: 4, Scale: 5}
+	e := toyConfig{Name: "e", Steps: 3, Scale: 7}
+	labels := GroupLabels([]toyConfig{a, b, c, d, e}, func(c toyConfig) any { return c },
+		func(c toyConfig) string { return strconv.Itoa(c.Steps) }, func(c toyConfig) string { return c.Name })
+	for cfg, want := range map[toyConfig]string{a: "a (scale=1)", b: "a (scale=1)", c: "a (scale=2)", d: "a", e: "e"} {
+		if got := labels[SettingsKey(cfg)]; got != want {
+			t.Errorf("label of %+v = %q, want %q", cfg, got, want)
+		}
+	}
+}

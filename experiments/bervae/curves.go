@@ -1,7 +1,6 @@
 package bervae
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/f60e9205/reinmax/plots"
@@ -17,14 +16,15 @@ const CurvesFile = "curves"
 func Curves(recs []Record) plots.Figure {
 	var configs []string
 	elbo, variance := map[string]*plots.Mean{}, map[string]*plots.Mean{}
+	label := estimatorLabels(recs)
 	for _, r := range results.Complete(recs) {
-		c := fmt.Sprintf("%s K=%d", r.Dataset, r.K)
+		c := r.config()
 		if !slices.Contains(configs, c) {
 			configs = append(configs, c)
 			elbo[c], variance[c] = new(plots.Mean), new(plots.Mean)
 		}
-		elbo[c].Add(r.Estimator, float64(r.Step), r.TrainNegELBO)
-		variance[c].Add(r.Estimator, float64(r.Step), r.GradVariance)
+		elbo[c].Add(label(r), float64(r.Step), r.TrainNegELBO)
+		variance[c].Add(label(r), float64(r.Step), r.GradVariance)
 	}
 	fig := plots.Figure{Cols: 2}
 	for _, c := range configs {

@@ -35,10 +35,22 @@ type Summary struct {
 	Paper               float64 // the paper's training −ELBO, NaN when it reports none
 }
 
+// config names the run's column of the tables, e.g. "mnist K=2".
+func (r Record) config() string { return fmt.Sprintf("%s K=%d", r.Dataset, r.K) }
+
+// estimatorLabels names the runs of recs by their estimator, followed by the settings that set a group of runs
+// apart from others of its data set, K and estimator (experiments.GroupLabels).
+func estimatorLabels(recs []Record) func(Record) string {
+	labels := experiments.GroupLabels(recs, func(r Record) any { return r.Settings }, Record.config,
+		func(r Record) string { return r.Estimator })
+	return func(r Record) string { return labels[experiments.SettingsKey(r.Settings)] }
+}
+
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Record) []Summary {
 	var out []Summary
-	for _, g := range results.GroupFinished(recs, func(r Record) string { return fmt.Sprintf("%s K=%d %s", r.Dataset, r.K, r.Estimator) }) {
+	label := estimatorLabels(recs)
+	for _, g := range results.GroupFinished(recs, func(r Record) string { return r.config() + " " + label(r) }) {
 		rs, first := g.Finals, g.Finals[0]
 		col := func(f func(Record) float64) [2]float64 {
 			m, s := results.MeanStd(results.Column(rs, f))
@@ -46,8 +58,8 @@ func Summarize(recs []Record) []Summary {
 		}
 		secs := floats.Sum(results.Column(g.Runs, func(r Record) float64 { return r.Seconds }))
 		steps := floats.Sum(results.Column(rs, func(r Record) float64 { return float64(r.Steps) }))
-		config := fmt.Sprintf("%s K=%d", first.Dataset, first.K)
-		s := Summary{Config: config, Estimator: first.Estimator, Steps: first.Steps, Seeds: len(rs), Paper: math.NaN(),
+		config := first.config()
+		s := Summary{Config: config, Estimator: label(first), Steps: first.Steps, Seeds: len(rs), Paper: math.NaN(),
 			Train:               col(func(r Record) float64 { return r.TrainNegELBO }),
 			Valid:               col(func(r Record) float64 { return r.ValidNegELBO }),
 			Test:                col(func(r Record) float64 { return r.TestNegELBO }),
@@ -55,7 +67,7 @@ func Summarize(recs []Record) []Summary {
 			GradVariance:        col(func(r Record) float64 { return r.GradVariance })[0],
 			SecondsPer1000Steps: 1000 * secs / steps,
 		}
-		if v, ok := paperTrain[first.Estimator][config]; ok {
+		if v, ok := paperTrain[s.Estimator][config]; ok {
 			s.Paper = v
 		}
 		out = append(out, s)
@@ -99,7 +111,7 @@ func Report(dir string) error {
 // share, by the training −ELBO at the last step.
 func Paired(recs []Record) results.PairedTable {
 	rows := results.PairedOf(recs, "reinmax", Record.Final, func(r Record) string { return fmt.Sprintf("%s K=%d", r.Dataset, r.K) },
-		func(r Record) string { return r.Estimator }, func(r Record) int64 { return r.Seed },
+		estimatorLabels(recs), func(r Record) int64 { return r.Seed },
 		func(r Record) float64 { return r.TrainNegELBO })
 	return results.PairedTable{Heading: "ReinMax (A) against each estimator (B), training −ELBO at the last step (lower is better), on the same seeds; verdict at level 0.05.",
 		Rows: rows, LowerIsBetter: true}

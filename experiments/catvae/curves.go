@@ -15,13 +15,14 @@ const CurvesFile = "curves"
 func Curves(recs []Epoch) plots.Figure {
 	var configs []string
 	train, test := map[string]*plots.Mean{}, map[string]*plots.Mean{}
+	label := estimatorLabels(recs)
 	for _, r := range results.Complete(recs) {
 		if !slices.Contains(configs, r.Config) {
 			configs = append(configs, r.Config)
 			train[r.Config], test[r.Config] = new(plots.Mean), new(plots.Mean)
 		}
-		train[r.Config].Add(r.Estimator, float64(r.Epoch), r.TrainNegELBO)
-		test[r.Config].Add(r.Estimator, float64(r.Epoch), r.TestNegELBO)
+		train[r.Config].Add(label(r), float64(r.Epoch), r.TrainNegELBO)
+		test[r.Config].Add(label(r), float64(r.Epoch), r.TestNegELBO)
 	}
 	fig := plots.Figure{Cols: 2}
 	for _, c := range configs {

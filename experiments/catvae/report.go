@@ -40,7 +40,8 @@ func Summarize(recs []Epoch) []Summary { return summarizeAt(recs, 0) }
 // estimator; a group whose runs did not all reach epoch is left out.
 func summarizeAt(recs []Epoch, epoch int) []Summary {
 	var out []Summary
-	for _, g := range results.GroupFinished(recs, func(e Epoch) string { return e.Config + " " + e.Estimator }) {
+	label := estimatorLabels(recs)
+	for _, g := range results.GroupFinished(recs, func(e Epoch) string { return e.Config + " " + label(e) }) {
 		rs := g.Finals
 		if epoch > 0 {
 			rs = nil
@@ -54,7 +55,7 @@ func summarizeAt(recs []Epoch, epoch int) []Summary {
 			}
 		}
 		first := rs[0]
-		s := Summary{Config: first.Config, Estimator: first.Estimator, Epochs: first.Epoch, Seeds: len(rs), PaperTrain: math.NaN()}
+		s := Summary{Config: first.Config, Estimator: label(first), Epochs: first.Epoch, Seeds: len(rs), PaperTrain: math.NaN()}
 		s.TrainMean, s.TrainStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TrainNegELBO }))
 		s.TestMean, s.TestStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return e.TestNegELBO }))
 		s.SecondsPerEpoch = stat.Mean(results.Column(g.Runs, func(e Epoch) float64 { return e.Seconds }), nil)
@@ -64,6 +65,14 @@ func summarizeAt(recs []Epoch, epoch int) []Summary {
 		out = append(out, s)
 	}
 	return out
+}
+
+// estimatorLabels names the runs of recs by their estimator, followed by the settings that set a group of runs
+// apart from others of its configuration and estimator (experiments.GroupLabels).
+func estimatorLabels(recs []Epoch) func(Epoch) string {
+	labels := experiments.GroupLabels(recs, func(e Epoch) any { return e.Settings },
+		func(e Epoch) string { return e.Config }, func(e Epoch) string { return e.Estimator })
+	return func(e Epoch) string { return labels[experiments.SettingsKey(e.Settings)] }
 }
 
 // Report reads the results of dir and writes its summary.csv, table.md and learning curves.
@@ -118,10 +127,11 @@ func Tables(recs []Epoch) []results.Table {
 // seeds they share, by the training −ELBO at the final epoch and at tableEpochs.
 func Paired(recs []Epoch) []results.PairedTable {
 	var tables []results.PairedTable
+	label := estimatorLabels(recs)
 	for _, e := range append([]int{0}, tableEpochs...) {
 		keep := func(r Epoch) bool { return (e == 0 && r.Final()) || (e > 0 && r.Epoch == e && !r.Final()) }
 		rows := results.PairedOf(recs, "reinmax", keep, func(r Epoch) string { return r.Config },
-			func(r Epoch) string { return r.Estimator }, func(r Epoch) int64 { return r.Seed },
+			label, func(r Epoch) int64 { return r.Seed },
 			func(r Epoch) float64 { return r.TrainNegELBO })
 		if len(rows) == 0 {
 			continue

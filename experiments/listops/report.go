@@ -47,12 +47,22 @@ func configLabel(hidden, trainSize, epochs int, optimizer string) string {
 	return fmt.Sprintf("h%d n%d %dep %s", hidden, trainSize, epochs, optimizer)
 }
 
+// column names the run's column of the tables, e.g. "h64 n20000 4ep adam".
+func (e Epoch) column() string { return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) }
+
+// estimatorLabels names the runs of recs by their estimator, followed by the settings that set a group of runs
+// apart from others of its column and estimator (experiments.GroupLabels).
+func estimatorLabels(recs []Epoch) func(Epoch) string {
+	labels := experiments.GroupLabels(recs, func(e Epoch) any { return e.Settings }, Epoch.column,
+		func(e Epoch) string { return e.Estimator })
+	return func(e Epoch) string { return labels[experiments.SettingsKey(e.Settings)] }
+}
+
 // Summarize groups the final records of finished runs by configuration and estimator, in the order first seen.
 func Summarize(recs []Epoch) []Summary {
 	var out []Summary
-	key := func(e Epoch) string {
-		return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) + " " + e.Estimator
-	}
+	label := estimatorLabels(recs)
+	key := func(e Epoch) string { return e.column() + " " + label(e) }
 	for _, g := range results.GroupFinished(recs, key) {
 		rs := slices.DeleteFunc(g.Finals, func(e Epoch) bool { return e.Test == nil })
 		if len(rs) == 0 {
@@ -60,7 +70,7 @@ func Summarize(recs []Epoch) []Summary {
 		}
 		first := rs[0]
 		s := Summary{Hidden: first.Hidden, TrainSize: first.TrainSize, Epochs: first.Epochs, Optimizer: first.optimizer(),
-			Estimator: first.Estimator, Seeds: len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
+			Estimator: label(first), Seeds: len(rs), TestN: first.Test.N, Paper: math.NaN(), PaperStd: math.NaN()}
 		s.TestAcc, s.TestAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.Test.Acc }))
 		s.ValidAcc, s.ValidAccStd = results.MeanStd(results.Column(rs, func(e Epoch) float64 { return 100 * e.ValidAcc }))
 		s.TrainLoss = stat.Mean(results.Column(rs, func(e Epoch) float64 { return e.TrainLoss }), nil)
@@ -125,8 +135,8 @@ func num(x float64) string {
 // share, by the test accuracy after the last epoch.
 func Paired(recs []Epoch) results.PairedTable {
 	rows := results.PairedOf(recs, "reinmax", func(e Epoch) bool { return e.Final() && e.Test != nil },
-		func(e Epoch) string { return configLabel(e.Hidden, e.TrainSize, e.Epochs, e.optimizer()) },
-		func(e Epoch) string { return e.Estimator }, func(e Epoch) int64 { return e.Seed },
+		Epoch.column,
+		estimatorLabels(recs), func(e Epoch) int64 { return e.Seed },
 		func(e Epoch) float64 { return 100 * e.Test.Acc })
 	return results.PairedTable{Heading: "ReinMax (A) against each estimator (B), test accuracy (%, higher is better) after the last epoch, on the same seeds; verdict at level 0.05.",
 		Rows: rows}
@@ -230,14 +240,15 @@ func Curves(recs []Epoch) plots.Figure {
 	type cfg struct{ hidden, size, epochs int }
 	var order []cfg
 	acc, loss := map[cfg]*plots.Mean{}, map[cfg]*plots.Mean{}
+	label := estimatorLabels(recs)
 	for _, r := range recs {
 		k := cfg{r.Hidden, r.TrainSize, r.Epochs}
 		if _, ok := acc[k]; !ok {
 			order = append(order, k)
 			acc[k], loss[k] = &plots.Mean{}, &plots.Mean{}
 		}
-		acc[k].Add(r.Estimator, float64(r.Epoch), 100*r.ValidAcc)
-		loss[k].Add(r.Estimator, float64(r.Epoch), r.TrainLoss)
+		acc[k].Add(label(r), float64(r.Epoch), 100*r.ValidAcc)
+		loss[k].Add(label(r), float64(r.Epoch), r.TrainLoss)
 	}
 	var f plots.Figure
 	f.Cols = 2

@@ -34,13 +34,25 @@ type Summary struct {
 	StepMS                    float64 // mean wall time of a training step, milliseconds
 }
 
+// column names the run's column of the tables: its data set and top-k.
+func (p Point) column() string { return p.Data + " top-" + strconv.Itoa(p.TopK) }
+
+// methodLabels names the runs of recs by their method, followed by the settings that set a group of runs apart
+// from others of its data set, top-k and method (experiments.GroupLabels).
+func methodLabels(recs []Point) func(Point) string {
+	labels := experiments.GroupLabels(recs, func(p Point) any { return p.Settings }, Point.column,
+		func(p Point) string { return p.Method })
+	return func(p Point) string { return labels[experiments.SettingsKey(p.Settings)] }
+}
+
 // Summarize groups the records of finished runs by data set, method and top-k, in the order first seen.
 func Summarize(recs []Point) []Summary {
 	var out []Summary
-	groups := results.GroupFinished(recs, func(p Point) string { return p.Data + " " + p.Method + " " + strconv.Itoa(p.TopK) })
+	label := methodLabels(recs)
+	groups := results.GroupFinished(recs, func(p Point) string { return p.column() + " " + label(p) })
 	for _, g := range groups {
 		rs, first := g.Finals, g.Finals[0]
-		s := Summary{Data: first.Data, Method: first.Method, TopK: first.TopK, Steps: first.Steps, Seeds: len(rs)}
+		s := Summary{Data: first.Data, Method: label(first), TopK: first.TopK, Steps: first.Steps, Seeds: len(rs)}
 		col := func(f func(Point) float64) []float64 { return results.Column(rs, f) }
 		s.TestAccMean, s.TestAccStd = results.MeanStd(col(func(p Point) float64 { return p.TestAcc }))
 		s.TestNLLMean, s.TestNLLStd = results.MeanStd(col(func(p Point) float64 { return p.TestNLL }))
@@ -159,9 +171,10 @@ func writeCurves(dir string, recs []Point) error {
 	var keys []key
 	var methods []string
 	curves := map[key]*[4]plots.Mean{}
+	label := methodLabels(recs)
 	for _, p := range results.Complete(recs) {
-		if !slices.Contains(methods, p.Method) {
-			methods = append(methods, p.Method)
+		if !slices.Contains(methods, label(p)) {
+			methods = append(methods, label(p))
 		}
 		k := key{p.Data, p.TopK}
 		if _, ok := curves[k]; !ok {
@@ -170,10 +183,10 @@ func writeCurves(dir string, recs []Point) error {
 		}
 		c := curves[k]
 		x := float64(p.Step)
-		c[0].Add(p.Method, x, 100*(1-p.TestAcc))
-		c[1].Add(p.Method, x, p.TestNLL)
-		c[2].Add(p.Method, x, p.TrainLoss)
-		c[3].Add(p.Method, x, p.LoadMaxMean)
+		c[0].Add(label(p), x, 100*(1-p.TestAcc))
+		c[1].Add(label(p), x, p.TestNLL)
+		c[2].Add(label(p), x, p.TrainLoss)
+		c[3].Add(label(p), x, p.LoadMaxMean)
 	}
 	if len(keys) == 0 {
 		return nil

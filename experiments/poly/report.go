@@ -43,12 +43,27 @@ type Summary struct {
 	Gap float64
 	// Sampled is the mean over seeds of the sampled loss averaged over the last Config.Every steps.
 	Sampled float64
+	name    string // the label of the group, see Label
 }
 
 // Label names the configuration's estimator in tables and legends: its name, with τ when it differs from the
-// estimator's default and K for GR-MCK.
+// estimator's default, and K, α and τ_f when it has them; followed, where groups of runs with one such name and p
+// differ in other settings, by those settings.
 func (s Summary) Label() string {
+	if s.name != "" {
+		return s.name
+	}
 	return label(s.Estimator, reinmax.Params{Tau: s.Tau, K: s.K, Alpha: s.Alpha, TauForward: s.TauForward})
+}
+
+// groupLabels names the runs of recs as Summary.Label does.
+func groupLabels(recs []Record) func(Record) string {
+	name := func(r Record) string {
+		return label(r.Estimator, reinmax.Params{Tau: r.Tau, K: r.K, Alpha: r.Alpha, TauForward: r.TauForward})
+	}
+	labels := experiments.GroupLabels(recs, func(r Record) any { return r.Settings },
+		func(r Record) string { return fmtG(r.P) }, name)
+	return func(r Record) string { return labels[experiments.SettingsKey(r.Settings)] }
 }
 
 // label names an estimator with its parameters: τ when it differs from the estimator's default, K, α and τ_f when
@@ -70,8 +85,9 @@ func label(name string, p reinmax.Params) string {
 	return l
 }
 
-// group is the key of a configuration: a record's run key without the seed.
+// group is the key of a configuration: a record's settings without the seed, and the ones shown.
 type group struct {
+	settings  string
 	estimator string
 	tau       float64
 	k         int
@@ -84,7 +100,7 @@ type group struct {
 }
 
 func groupOf(r Record) group {
-	return group{r.Estimator, r.Tau, r.K, r.Alpha, r.TauForward, r.P, r.Target, r.L, r.Batch, r.LR, r.Steps}
+	return group{experiments.SettingsKey(r.Settings), r.Estimator, r.Tau, r.K, r.Alpha, r.TauForward, r.P, r.Target, r.L, r.Batch, r.LR, r.Steps}
 }
 
 // Summarize returns one Summary per configuration found among the final records of recs, in the order the
@@ -92,6 +108,7 @@ func groupOf(r Record) group {
 func Summarize(recs []Record) []Summary {
 	var order []group
 	finals := make(map[group][]Record)
+	name := groupLabels(results.Complete(recs))
 	for _, r := range recs {
 		if !r.Final() {
 			continue
@@ -119,7 +136,7 @@ func Summarize(recs []Record) []Summary {
 		n := float64(len(rs))
 		out = append(out, Summary{Estimator: g.estimator, Tau: g.tau, K: g.k, Alpha: g.alpha, TauForward: g.tf, P: g.p, Target: g.target, L: g.l,
 			Batch: g.batch, LR: g.lr, Steps: g.steps, Seeds: len(rs), Mean: mean, Std: std, Optimum: rs[0].Optimum,
-			Gap: gap / n, Sampled: sampled / n})
+			Gap: gap / n, Sampled: sampled / n, name: name(rs[0])})
 	}
 	return out
 }
@@ -151,11 +168,15 @@ func Curves(recs []Record) (plots.Figure, error) {
 	var ps []float64
 	var groups []group
 	curves := make(map[group]*curve)
-	for _, r := range results.Complete(recs) {
+	names := make(map[group]string)
+	recs = results.Complete(recs)
+	name := groupLabels(recs)
+	for _, r := range recs {
 		g := groupOf(r)
 		c, ok := curves[g]
 		if !ok {
 			c = &curve{}
+			names[g] = name(r)
 			curves[g] = c
 			groups = append(groups, g)
 			if !slices.Contains(ps, r.P) {
@@ -188,7 +209,7 @@ func Curves(recs []Record) (plots.Figure, error) {
 			for i := range ys {
 				ys[i] = c.sums[i] / float64(c.count[i])
 			}
-			panel.Series = append(panel.Series, plots.Series{Label: label(g.estimator, reinmax.Params{Tau: g.tau, K: g.k, Alpha: g.alpha, TauForward: g.tf}), X: c.steps, Y: ys})
+			panel.Series = append(panel.Series, plots.Series{Label: names[g], X: c.steps, Y: ys})
 			if !slices.Contains(targets, g.target) {
 				targets = append(targets, g.target)
 			}
