@@ -4,8 +4,6 @@ import (
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 
 	"bytes"
-	"image"
-	"image/color"
 	"image/png"
 
 	"github.com/gomlx/compute"
@@ -41,32 +39,8 @@ func writeImages(path string, m vae, store *model.Store, test *images.Set, backe
 	}
 	rows := [][]float32{x, decoded[:n*Pixels], decoded[n*Pixels:]}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, grid(rows, n)); err != nil {
+	if err := png.Encode(&buf, images.Grid(rows, n, 28, 28)); err != nil {
 		return err
 	}
 	return atomicfile.WriteBytes(path, buf.Bytes())
-}
-
-// grid lays out rows of n images of 28×28 grey levels in [0,1], with a one-pixel white border.
-func grid(rows [][]float32, n int) *image.Gray {
-	const side, gap = 28, 1
-	img := image.NewGray(image.Rect(0, 0, n*(side+gap)+gap, len(rows)*(side+gap)+gap))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	for r, row := range rows {
-		for c := 0; c < n; c++ {
-			for y := 0; y < side; y++ {
-				for x := 0; x < side; x++ {
-					v := row[c*Pixels+y*side+x]
-					img.SetGray(gap+c*(side+gap)+x, gap+r*(side+gap)+y, color.Gray{Y: uint8(255 * (1 - clamp01(v)))})
-				}
-			}
-		}
-	}
-	return img
-}
-
-func clamp01(v float32) float32 {
-	return max(0, min(1, v))
 }

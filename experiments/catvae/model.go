@@ -33,19 +33,7 @@ func (m vae) act(x *Node) *Node {
 	if m.cfg.LeakyReLU {
 		return activation.LeakyReluWith(x, 0.01) // torch.nn.LeakyReLU's default slope, as the paper's script uses
 	}
-	return relu(x)
-}
-
-// relu returns max(x, 0), with the gradient v⊙1[x > 0] in closed form. The value is x + stop_gradient(max(x, 0) − x),
-// exactly max(x, 0); GoMLX's own gradient of Max builds its indicator from two Sign operations and takes several
-// times as long.
-func relu(x *Node) *Node {
-	r := MaxScalar(x, 0)
-	positive := GreaterThan(r, ScalarZero(x.Graph(), x.DType()))
-	xg := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
-		return Where(positive, v, ScalarZero(v.Graph(), v.DType()))
-	})
-	return Add(xg, StopGradient(Sub(r, x)))
+	return nn.ReLU(x)
 }
 
 // encode returns the logits θ of shape (B, L, C) for images x of shape (B, 784).
