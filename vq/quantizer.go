@@ -134,7 +134,11 @@ func (q Quantizer) Quantize(src reinmax.Source, z, codebook *Node) Result {
 		var hard *Node
 		out, hard = Sample(est, src, flat, codebook, q.Temperature)
 		index = ArgMax(hard, -1)
-		code = DotGeneral(StopGradient(hard), []int{1}, nil, codebook, []int{0}, nil)
+		if relaxed(est) {
+			code = DotGeneral(StopGradient(hard), []int{1}, nil, codebook, []int{0}, nil)
+		} else {
+			code = Gather(codebook, InsertAxes(index, -1))
+		}
 	}
 	codebookLoss := ReduceAllMean(Square(Sub(StopGradient(flat), code)))
 	commitment := ReduceAllMean(Square(Sub(flat, StopGradient(code))))
@@ -153,11 +157,12 @@ const CodebookVariable = "codebook"
 // Apply quantises z with the codebook held by scope (the variable "codebook", shape (K, d), created on first use
 // and initialised U(−1/K, 1/K) as in VQ-VAE), drawing the randomness of stochastic codes from scope's generator.
 func (q Quantizer) Apply(scope *model.Scope, z *Node) Result {
-	return q.Quantize(reinmax.ScopeSource(scope), z, q.codebook(scope, z))
+	return q.Quantize(reinmax.ScopeSource(scope), z, q.Codebook(scope, z))
 }
 
-// codebook returns the value of the codebook variable of scope for z's graph, creating it if needed.
-func (q Quantizer) codebook(scope *model.Scope, z *Node) *Node {
+// Codebook returns the value, in z's graph, of the codebook variable of scope that Apply uses: shape (K, d) and z's
+// dtype, created on first use and initialised U(−1/K, 1/K).
+func (q Quantizer) Codebook(scope *model.Scope, z *Node) *Node {
 	if err := q.Validate(); err != nil {
 		panic(err)
 	}

@@ -36,7 +36,7 @@ func (q Quantizer) Refresh(scope *model.Scope, z, index *Node) *Node {
 	if q.RefreshEvery == 0 {
 		return ScalarZero(g, dtype)
 	}
-	codebook := q.codebook(scope, z) // validates q
+	codebook := q.Codebook(scope, z) // validates q
 	flat, _ := checkShapes("Refresh", z, codebook)
 	if !index.DType().IsInt() || index.Shape().Size() != flat.Shape().Dimensions[0] {
 		panic(fmt.Errorf("vq: Refresh: index of shape %s, want one integer code per vector of z %s", index.Shape(), z.Shape()))

@@ -24,6 +24,26 @@ import (
 func Sample(est reinmax.StraightThrough, src reinmax.Source, z, codebook *Node, temperature float64) (quantized, hard *Node) {
 	flat, k := checkShapes("Sample", z, codebook)
 	hard, _ = est.Sample(src, Logits(flat, codebook, temperature))
-	quantized = DotGeneral(hard, []int{1}, nil, codebook, []int{0}, nil)
+	quantized = mixCodes(hard, codebook, relaxed(est))
 	return Reshape(quantized, z.Shape().Dimensions...), Reshape(hard, append(leading(z), k)...)
+}
+
+// relaxed reports whether the estimator's sample is relaxed (a point of the simplex) rather than one-hot.
+func relaxed(est reinmax.StraightThrough) bool { return est.Name() == "gumbel-softmax" }
+
+// mixCodes returns D·E for samples D (N, K) and the codebook E (K, d): for one-hot samples the rows they pick, read
+// exactly (a gather), for relaxed ones the convex combinations. The gradient g reaches D as g·Eᵀ and E as Dᵀ·g, each a
+// product in a layout the pure-Go backend multiplies without transposing the (N, K) samples (autodiff of the product
+// transposes them).
+func mixCodes(hard, e *Node, isRelaxed bool) *Node {
+	value := DotGeneral(StopGradient(hard), []int{1}, nil, StopGradient(e), []int{0}, nil)
+	if !isRelaxed {
+		value = Gather(StopGradient(e), InsertAxes(ArgMax(hard, -1), -1))
+	}
+	return withVJP(value, []*Node{hard, e}, func(v *Node, i int) *Node {
+		if i == 0 {
+			return DotGeneral(v, []int{1}, nil, StopGradient(e), []int{1}, nil)
+		}
+		return Transpose(DotGeneral(Transpose(v, 0, 1), []int{1}, nil, StopGradient(hard), []int{0}, nil), 0, 1)
+	})
 }

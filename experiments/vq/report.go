@@ -1,0 +1,165 @@
+package vq
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/f60e9205/reinmax/experiments"
+	"github.com/f60e9205/reinmax/internal/atomicfile"
+	"github.com/f60e9205/reinmax/plots"
+	"github.com/f60e9205/reinmax/results"
+)
+
+// CurvesFile is the base name of the learning-curve figure (".png" and ".svg").
+const CurvesFile = "curves"
+
+// Summary is the final record of the finished runs of one data set and method (Config.Name), over seeds.
+type Summary struct {
+	Data, Name          string
+	Steps, Seeds        int
+	TestMean, TestStd   float64 // test MSE per pixel, nearest codes
+	SampledMean         float64 // test MSE per pixel, sampled codes; NaN for deterministic methods
+	TrainMean           float64 // training MSE over the last record's steps
+	CodesMean, CodesStd float64 // codes the test set uses
+	PerplexityMean      float64
+	Codes               int // K
+	Collapsed           int // runs whose test set uses one code
+	MillisecondsPerStep float64
+	RefreshedPerRunMean float64 // codes replaced by the refresh over the whole run
+}
+
+// Summarize groups the final records of finished runs by data set and method, in the order first seen.
+func Summarize(recs []Eval) []Summary {
+	var out []Summary
+	for _, g := range results.GroupFinished(recs, func(e Eval) string { return e.Data + " " + e.Name }) {
+		rs, first := g.Finals, g.Finals[0]
+		s := Summary{Data: first.Data, Name: first.Name, Steps: first.Steps, Seeds: len(rs), SampledMean: math.NaN()}
+		if first.Settings != nil {
+			s.Codes = first.Settings.Codes
+		}
+		s.TestMean, s.TestStd = results.MeanStd(results.Column(rs, func(e Eval) float64 { return e.TestMSE }))
+		if first.TestMSESampled != 0 {
+			s.SampledMean = stat.Mean(results.Column(rs, func(e Eval) float64 { return e.TestMSESampled }), nil)
+		}
+		s.TrainMean = stat.Mean(results.Column(rs, func(e Eval) float64 { return e.TrainMSE }), nil)
+		s.CodesMean, s.CodesStd = results.MeanStd(results.Column(rs, func(e Eval) float64 { return float64(e.TestCodesUsed) }))
+		s.PerplexityMean = stat.Mean(results.Column(rs, func(e Eval) float64 { return e.TestPerplexity }), nil)
+		for _, r := range rs {
+			if r.Collapsed {
+				s.Collapsed++
+			}
+		}
+		var seconds float64
+		steps := 0
+		for _, r := range g.Runs {
+			seconds += r.Seconds
+		}
+		for _, r := range rs {
+			steps += r.Steps
+		}
+		s.MillisecondsPerStep = 1000 * seconds / float64(steps)
+		s.RefreshedPerRunMean = stat.Mean(results.Column(g.Runs, func(e Eval) float64 { return float64(e.Refreshed) }), nil) *
+			float64(len(g.Runs)) / float64(len(rs))
+		out = append(out, s)
+	}
+	return out
+}
+
+// Report reads the results of dir and writes its summary.csv, table.md and learning curves.
+func Report(dir string) error {
+	recs, err := results.ReadJSONL[Eval](filepath.Join(dir, experiments.ResultsFile))
+	if err != nil {
+		return err
+	}
+	sums := Summarize(recs)
+	header := []string{"data", "method", "steps", "seeds", "test_mse_mean", "test_mse_std", "test_mse_sampled_mean",
+		"train_mse_mean", "test_codes_used_mean", "test_codes_used_std", "codes", "test_perplexity_mean",
+		"collapsed_runs", "ms_per_step", "refreshed_codes_per_run"}
+	var rows [][]string
+	for _, s := range sums {
+		rows = append(rows, []string{s.Data, s.Name, strconv.Itoa(s.Steps), strconv.Itoa(s.Seeds),
+			results.Num(s.TestMean), results.Num(s.TestStd), results.Num(s.SampledMean), results.Num(s.TrainMean),
+			results.Num(s.CodesMean), results.Num(s.CodesStd), strconv.Itoa(s.Codes), results.Num(s.PerplexityMean),
+			strconv.Itoa(s.Collapsed), results.Num(s.MillisecondsPerStep), results.Num(s.RefreshedPerRunMean)})
+	}
+	if err := results.WriteCSV(filepath.Join(dir, SummaryFile), header, rows); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
+		return err
+	}
+	return writeCurves(dir, recs)
+}
+
+// writeTable writes one table per data set: a row per method, the final record's numbers as mean ± std over seeds.
+func writeTable(w io.Writer, sums []Summary) error {
+	var datasets []string
+	for _, s := range sums {
+		if !slices.Contains(datasets, s.Data) {
+			datasets = append(datasets, s.Data)
+		}
+	}
+	for _, d := range datasets {
+		var g results.Grid
+		for _, s := range sums {
+			if s.Data != d {
+				continue
+			}
+			g.Set(s.Name, "test MSE ×1000", fmt.Sprintf("%.2f ± %.2f", 1000*s.TestMean, 1000*s.TestStd))
+			sampled := ""
+			if !math.IsNaN(s.SampledMean) {
+				sampled = fmt.Sprintf("%.2f", 1000*s.SampledMean)
+			}
+			g.Set(s.Name, "sampled codes", sampled)
+			g.Set(s.Name, "train MSE ×1000", fmt.Sprintf("%.2f", 1000*s.TrainMean))
+			g.Set(s.Name, "codes used", fmt.Sprintf("%.0f ± %.0f of %d", s.CodesMean, s.CodesStd, s.Codes))
+			g.Set(s.Name, "perplexity", fmt.Sprintf("%.1f", s.PerplexityMean))
+			g.Set(s.Name, "collapsed", fmt.Sprintf("%d of %d", s.Collapsed, s.Seeds))
+			g.Set(s.Name, "ms/step", fmt.Sprintf("%.0f", s.MillisecondsPerStep))
+			g.Set(s.Name, "steps, seeds", fmt.Sprintf("%d, %d", s.Steps, s.Seeds))
+		}
+		if _, err := fmt.Fprintf(w, "## %s\n\nFinal record, mean ± std over seeds: reconstruction MSE per pixel ×1000 on the test set "+
+			"with the nearest codes (and with sampled codes for stochastic methods) and over the last training steps; codes "+
+			"the test set uses and the perplexity of their histogram.\n\n", d); err != nil {
+			return err
+		}
+		if err := g.WriteMarkdown(w, "method"); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCurves draws, for every data set, the test MSE and the codes the test set uses against the step, one line
+// per method, averaged over the seeds of the finished runs.
+func writeCurves(dir string, recs []Eval) error {
+	var datasets []string
+	mse, codes := map[string]*plots.Mean{}, map[string]*plots.Mean{}
+	for _, r := range results.Complete(recs) {
+		if !slices.Contains(datasets, r.Data) {
+			datasets = append(datasets, r.Data)
+			mse[r.Data], codes[r.Data] = new(plots.Mean), new(plots.Mean)
+		}
+		mse[r.Data].Add(r.Name, float64(r.Step), 1000*r.TestMSE)
+		codes[r.Data].Add(r.Name, float64(r.Step), float64(r.TestCodesUsed))
+	}
+	if len(datasets) == 0 {
+		return nil
+	}
+	var panels []plots.Panel
+	for _, d := range datasets {
+		panels = append(panels,
+			plots.Panel{Title: d + ", test MSE (nearest codes)", XLabel: "step", YLabel: "MSE per pixel ×1000", Series: mse[d].Series()},
+			plots.Panel{Title: d + ", codes used on the test set", XLabel: "step", YLabel: "codes", Series: codes[d].Series()})
+	}
+	return plots.Figure{Panels: panels, Cols: 2}.Save(filepath.Join(dir, CurvesFile))
+}
