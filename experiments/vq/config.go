@@ -38,18 +38,18 @@ type Config struct {
 	TestSize    int     `json:"test_size"`   // use only the first TestSize test images (0: all 10,000)
 }
 
-// Default settings: the issue's 256 codes of dimension 32, batch 256, a few thousand steps.
+// Default settings: 256 codes of dimension 32, batch 256, two thousand steps.
 const (
 	DefaultCodes       = 256
 	DefaultDim         = 32
 	DefaultLatents     = 8
 	DefaultHidden      = 256
 	DefaultBeta        = 0.25
-	DefaultTemperature = 1.0
-	DefaultGRMCKK      = 10 // GR-MCK's samples here: its cost grows with K over 2048 vectors × 256 codes per step
+	DefaultTemperature = 0.01 // a pilot on Fashion-MNIST (docs/vq): T = 1 does not learn, 0.1 and 0.01 do
+	DefaultGRMCKK      = 10   // GR-MCK's samples here: its cost grows with K over 2048 vectors × 256 codes per step
 	DefaultLR          = 1e-3
 	DefaultBatch       = 256
-	DefaultSteps       = 3000
+	DefaultSteps       = 2000
 	DefaultEvalEvery   = 500
 )
 

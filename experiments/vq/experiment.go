@@ -37,10 +37,10 @@ func DefaultSweep() Sweep {
 	return Sweep{Data: []string{"fashion"}, Methods: DefaultMethods, Seeds: []int64{0}}
 }
 
-// FullSweep is the protocol of docs/vq: both data sets, DefaultMethods, temperatures 0.1 and 1, without and with a
-// refresh every 100 steps, seeds 0-2.
+// FullSweep is every combination docs/vq samples from: both data sets, DefaultMethods, temperatures 0.01 and 0.1,
+// without and with a refresh every 100 steps, seeds 0-2 (144 runs).
 func FullSweep() Sweep {
-	return Sweep{Data: DataSets, Methods: DefaultMethods, Temperatures: []float64{0.1, 1}, Refresh: []int{0, 100},
+	return Sweep{Data: DataSets, Methods: DefaultMethods, Temperatures: []float64{0.01, 0.1}, Refresh: []int{0, 100},
 		Seeds: []int64{0, 1, 2}}
 }
 

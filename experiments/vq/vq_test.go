@@ -188,7 +188,7 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	for _, pattern := range []string{"images/fashion_rotation_seed=0-*.png", "images/fashion_st_T=1_seed=0-*.png",
+	for _, pattern := range []string{"images/fashion_rotation_seed=0-*.png", "images/fashion_st_T=0.01_seed=0-*.png",
 		experiments.ResultsFile, SummaryFile, TableFile, CurvesFile + ".png"} {
 		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) != 1 {
 			t.Errorf("%s: %v, want one file", pattern, m)
@@ -203,7 +203,7 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 		t.Error("a second run of the same sweep trained again instead of skipping finished runs")
 	}
 	table, _ := os.ReadFile(filepath.Join(dir, TableFile))
-	if !strings.Contains(string(table), "| rotation |") || !strings.Contains(string(table), "| st T=1 |") {
+	if !strings.Contains(string(table), "| rotation |") || !strings.Contains(string(table), "| st T=0.01 |") {
 		t.Errorf("table.md lacks a row:\n%s", table)
 	}
 }
