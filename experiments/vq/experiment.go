@@ -3,7 +3,6 @@ package vq
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/f60e9205/reinmax"
 	"github.com/f60e9205/reinmax/data/mnist"
@@ -90,8 +89,7 @@ func (s Sweep) Runs() ([]Config, error) {
 // Experiment is the vector-quantisation experiment for the experiments runner: each data set is loaded once and
 // shared by the runs.
 type Experiment struct {
-	mu   sync.Mutex
-	data map[string]Data
+	data experiments.Cache[string, Data]
 }
 
 var _ experiments.Experiment[Config, Eval] = (*Experiment)(nil)
@@ -101,14 +99,8 @@ func (*Experiment) Name() string { return "vq" }
 
 // Load implements experiments.Experiment: it reads the data sets of the runs (checksummed).
 func (e *Experiment) Load(runs []Config, env experiments.LoadEnv) error {
-	var names []string
 	for _, c := range runs {
-		if !slices.Contains(names, c.Data) {
-			names = append(names, c.Data)
-		}
-	}
-	for _, name := range names {
-		if _, err := e.load(name, env); err != nil {
+		if _, err := e.load(c.Data, env); err != nil {
 			return err
 		}
 	}
@@ -116,20 +108,7 @@ func (e *Experiment) Load(runs []Config, env experiments.LoadEnv) error {
 }
 
 func (e *Experiment) load(name string, env experiments.LoadEnv) (Data, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.data[name]; ok {
-		return d, nil
-	}
-	d, err := LoadData(name, env)
-	if err != nil {
-		return Data{}, err
-	}
-	if e.data == nil {
-		e.data = map[string]Data{}
-	}
-	e.data[name] = d
-	return d, nil
+	return e.data.Get(name, func(name string) (Data, error) { return LoadData(name, env) })
 }
 
 // LoadData reads the training and test images of the data set name ("fashion" or "mnist", checksummed) from the
