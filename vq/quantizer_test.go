@@ -151,8 +151,9 @@ func TestDeterministicMethods(t *testing.T) {
 	}
 }
 
-// TestRotationKeepsAngle checks the property the rotation trick is built for (Fifty et al., section 4.1): the
-// gradient reaching z makes with z the angle that g makes with q, and has norm λ‖g‖; and its degenerate cases.
+// TestRotationKeepsAngle checks the property the rotation trick is built for (Fifty et al., Figure 3, proved in their
+// Appendix A.6): the gradient reaching z makes with z the angle that g makes with q, and has norm λ‖g‖; and its
+// degenerate cases.
 func TestRotationKeepsAngle(t *testing.T) {
 	t.Parallel()
 	z, q, g := normal(31, 9, 5, 2), normal(32, 9, 5, 0.5), normal(33, 9, 5, 1)

@@ -17,17 +17,19 @@ import (
 //	forward:  λRz = q (returned exactly: q, without the rounding of the product)
 //	backward: ∂L/∂z = λRᵀ·∂L/∂q = λ(g − 2r⟨r, g⟩ + 2ẑ⟨q̂, g⟩),  g = ∂L/∂q;  nothing to q
 //
-// λ and R are constants of the backward pass (computed from sg(z), sg(q)), so the gradient keeps the angle between
-// q and g: an input far from its code in angle or norm gets a different gradient from one close to it, unlike the
-// straight-through estimator, which copies g. The codebook learns only from the codebook loss.
+// λ and R are constants of the backward pass (computed from sg(z), sg(q)), and Rᵀ is a rotation taking q̂ to ẑ, so
+// ∂L/∂z makes with z the angle that g makes with q and has norm λ‖g‖: inputs of one code that differ in angle or
+// norm get different gradients, where the straight-through estimator copies g to all of them. The codebook learns
+// only from the codebook loss.
 //
 // Where z or q is the zero vector the rotation is undefined and the gradient is g (the straight-through one); where
 // q̂ = −ẑ (to within 4dε, ε the dtype's rounding unit, below which ẑ + q̂ has no direction), r = 0 and
-// λR = λ(I − 2ẑẑᵀ), the reflection that takes z to q. Norms are computed on vectors scaled by
-// their largest element, so that they do not overflow. It panics unless z and q have one shape and float dtype.
+// λR = λ(I − 2ẑẑᵀ), the reflection that takes z to q. Norms are computed on vectors scaled by their largest element,
+// so that they do not overflow. It panics unless z and q have one shape and float dtype.
 //
 // Reference: C. Fifty et al., "Restructuring Vector Quantization with the Rotation Trick", ICLR 2025,
-// arXiv:2410.06424, section 4 (the efficient form with Householder reflections).
+// arXiv:2410.06424. R = (I − 2q̂q̂ᵀ)(I − 2rrᵀ), two Householder reflections; it is applied as the rank-two update
+// above, without building the matrix.
 func RotationTrick(z, q *Node) *Node {
 	checkPair("RotationTrick", z, q)
 	zHat, zNorm := normalize(StopGradient(z))
