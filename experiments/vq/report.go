@@ -139,18 +139,19 @@ func writeTable(w io.Writer, sums []Summary) error {
 	return nil
 }
 
-// writeCurves draws, for every data set, the test MSE and the codes the test set uses against the step, one line
-// per method, averaged over the seeds of the finished runs.
+// writeCurves draws, for every data set, the test MSE, the codes the test set uses and the perplexity of their
+// histogram against the step, one line per method, averaged over the seeds of the finished runs.
 func writeCurves(dir string, recs []Eval) error {
 	var datasets []string
-	mse, codes := map[string]*plots.Mean{}, map[string]*plots.Mean{}
+	mse, codes, perplexity := map[string]*plots.Mean{}, map[string]*plots.Mean{}, map[string]*plots.Mean{}
 	for _, r := range results.Complete(recs) {
 		if !slices.Contains(datasets, r.Data) {
 			datasets = append(datasets, r.Data)
-			mse[r.Data], codes[r.Data] = new(plots.Mean), new(plots.Mean)
+			mse[r.Data], codes[r.Data], perplexity[r.Data] = new(plots.Mean), new(plots.Mean), new(plots.Mean)
 		}
 		mse[r.Data].Add(r.Name, float64(r.Step), 1000*r.TestMSE)
 		codes[r.Data].Add(r.Name, float64(r.Step), float64(r.TestCodesUsed))
+		perplexity[r.Data].Add(r.Name, float64(r.Step), r.TestPerplexity)
 	}
 	if len(datasets) == 0 {
 		return nil
@@ -159,7 +160,8 @@ func writeCurves(dir string, recs []Eval) error {
 	for _, d := range datasets {
 		panels = append(panels,
 			plots.Panel{Title: d + ", test MSE (nearest codes)", XLabel: "step", YLabel: "MSE per pixel ×1000", Series: mse[d].Series()},
-			plots.Panel{Title: d + ", codes used on the test set", XLabel: "step", YLabel: "codes", Series: codes[d].Series()})
+			plots.Panel{Title: d + ", codes the test set uses", XLabel: "step", YLabel: "codes", Series: codes[d].Series()},
+			plots.Panel{Title: d + ", perplexity of their histogram", XLabel: "step", YLabel: "perplexity", Series: perplexity[d].Series()})
 	}
-	return plots.Figure{Panels: panels, Cols: 2}.Save(filepath.Join(dir, CurvesFile))
+	return plots.Figure{Panels: panels, Cols: 3}.Save(filepath.Join(dir, CurvesFile))
 }
