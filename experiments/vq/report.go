@@ -111,14 +111,14 @@ func writeTable(w io.Writer, sums []Summary) error {
 			if s.Data != d {
 				continue
 			}
-			g.Set(s.Name, "test MSE ×1000", fmt.Sprintf("%.2f ± %.2f", 1000*s.TestMean, 1000*s.TestStd))
+			g.Set(s.Name, "test MSE ×1000", meanStd(1000*s.TestMean, 1000*s.TestStd, s.Seeds, 2))
 			sampled := ""
 			if !math.IsNaN(s.SampledMean) {
 				sampled = fmt.Sprintf("%.2f", 1000*s.SampledMean)
 			}
 			g.Set(s.Name, "sampled codes", sampled)
 			g.Set(s.Name, "train MSE ×1000", fmt.Sprintf("%.2f", 1000*s.TrainMean))
-			g.Set(s.Name, "codes used", fmt.Sprintf("%.0f ± %.0f of %d", s.CodesMean, s.CodesStd, s.Codes))
+			g.Set(s.Name, "codes used", meanStd(s.CodesMean, s.CodesStd, s.Seeds, 0)+fmt.Sprintf(" of %d", s.Codes))
 			g.Set(s.Name, "perplexity", fmt.Sprintf("%.1f", s.PerplexityMean))
 			g.Set(s.Name, "collapsed", fmt.Sprintf("%d of %d", s.Collapsed, s.Seeds))
 			g.Set(s.Name, "ms/step", fmt.Sprintf("%.0f", s.MillisecondsPerStep))
@@ -137,6 +137,14 @@ func writeTable(w io.Writer, sums []Summary) error {
 		}
 	}
 	return nil
+}
+
+// meanStd formats a mean over seeds with the given decimals, and its standard deviation when there are several seeds.
+func meanStd(mean, std float64, seeds, decimals int) string {
+	if seeds < 2 {
+		return strconv.FormatFloat(mean, 'f', decimals, 64)
+	}
+	return fmt.Sprintf("%.*f ± %.*f", decimals, mean, decimals, std)
 }
 
 // writeCurves draws, for every data set, the test MSE, the codes the test set uses and the perplexity of their
