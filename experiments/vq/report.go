@@ -29,6 +29,7 @@ type Summary struct {
 	CodesMean, CodesStd float64 // codes the test set uses
 	PerplexityMean      float64
 	Codes               int // K
+	Refresh             int // the refresh period, 0 for none
 	Collapsed           int // runs whose test set uses one code
 	MillisecondsPerStep float64
 	RefreshedPerRunMean float64 // codes replaced by the refresh over the whole run
@@ -41,7 +42,7 @@ func Summarize(recs []Eval) []Summary {
 		rs, first := g.Finals, g.Finals[0]
 		s := Summary{Data: first.Data, Name: first.Name, Steps: first.Steps, Seeds: len(rs), SampledMean: math.NaN()}
 		if first.Settings != nil {
-			s.Codes = first.Settings.Codes
+			s.Codes, s.Refresh = first.Settings.Codes, first.Settings.Refresh
 		}
 		s.TestMean, s.TestStd = results.MeanStd(results.Column(rs, func(e Eval) float64 { return e.TestMSE }))
 		if first.TestMSESampled != 0 {
@@ -121,12 +122,17 @@ func writeTable(w io.Writer, sums []Summary) error {
 			g.Set(s.Name, "codes used", meanStd(s.CodesMean, s.CodesStd, s.Seeds, 0)+fmt.Sprintf(" of %d", s.Codes))
 			g.Set(s.Name, "perplexity", fmt.Sprintf("%.1f", s.PerplexityMean))
 			g.Set(s.Name, "collapsed", fmt.Sprintf("%d of %d", s.Collapsed, s.Seeds))
+			refreshed := ""
+			if s.Refresh > 0 {
+				refreshed = fmt.Sprintf("%.0f", s.RefreshedPerRunMean)
+			}
+			g.Set(s.Name, "refreshed", refreshed)
 			g.Set(s.Name, "ms/step", fmt.Sprintf("%.0f", s.MillisecondsPerStep))
 			g.Set(s.Name, "steps, seeds", fmt.Sprintf("%d, %d", s.Steps, s.Seeds))
 		}
-		if _, err := fmt.Fprintf(w, "## %s\n\nFinal record, mean ± std over seeds: reconstruction MSE per pixel ×1000 on the test set "+
+		if _, err := fmt.Fprintf(w, "## %s\n\nFinal record, mean ± std over seeds (the mean alone for one seed): reconstruction MSE per pixel ×1000 on the test set "+
 			"with the nearest codes (and with sampled codes for stochastic methods) and over the last training steps; codes "+
-			"the test set uses and the perplexity of their histogram.\n\n", d); err != nil {
+			"the test set uses and the perplexity of their histogram; codes replaced by the refresh over a run.\n\n", d); err != nil {
 			return err
 		}
 		if err := g.WriteMarkdown(w, "method"); err != nil {
