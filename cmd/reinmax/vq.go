@@ -42,10 +42,10 @@ per pixel plus VQ-VAE's codebook loss and beta times its commitment loss. The me
 
 The default: Fashion-MNIST, K = 256 codes of dimension d = 32, L = 8 vectors per image, H = 256, beta 0.25,
 T = 0.01, batch 256, Adam 1e-3, 2000 steps, a record every 500, ste, rotation, st, stgs, gst-1.0, gr-mck (K = 10
-Gumbel samples) and reinmax, seed 0 (about 20 CPU-minutes on this project's 2-core machine; ste and rotation
-take about 35 ms of CPU per step, the stochastic methods about 70, gr-mck about 4 times that). --full runs every
-combination docs/vq samples from: both data sets, temperatures 0.01 and 0.1, without and with a refresh every
-100 steps, seeds 0-2 (144 runs, about 7 CPU-hours).
+Gumbel samples) and reinmax, seed 0: about 25 CPU-minutes on this project's 2-core machine (a training step takes
+about 30 ms of CPU with ste or rotation, 70 with stochastic codes, 330 with gr-mck). --full runs every
+combination docs/vq samples from: both data sets, temperatures 0.01 and 0.1, without and with a refresh every 100
+steps, seeds 0-2 (144 runs, about 9 CPU-hours).
 
 DIR receives results.jsonl (a record every --eval-every steps: training MSE and loss, test MSE with the nearest
 codes and, for stochastic methods, with sampled codes, the codes the test set uses and the perplexity of their
