@@ -19,7 +19,8 @@ import (
 // CurvesFile is the base name of the learning-curve figure (".png" and ".svg").
 const CurvesFile = "curves"
 
-// Summary is the final record of the finished runs of one data set and method (Config.Name), over seeds.
+// Summary is the final record of the finished runs of one data set and method (Config.Name, with the settings that
+// tell its runs from others of that name), over seeds.
 type Summary struct {
 	Data, Name          string
 	Steps, Seeds        int
@@ -35,12 +36,23 @@ type Summary struct {
 	RefreshedPerRunMean float64 // codes replaced by the refresh over the whole run
 }
 
-// Summarize groups the final records of finished runs by data set and method, in the order first seen.
+// methodLabels names the runs of recs by Config.Name, followed by the settings that set a group of runs apart from
+// others of its data set and name (experiments.GroupLabels): runs that differ in any setting but the seed are never
+// averaged together.
+func methodLabels(recs []Eval) func(Eval) string {
+	labels := experiments.GroupLabels(recs, func(e Eval) any { return e.Settings },
+		func(e Eval) string { return e.Data }, func(e Eval) string { return e.Name })
+	return func(e Eval) string { return labels[experiments.SettingsKey(e.Settings)] }
+}
+
+// Summarize groups the final records of finished runs by data set and method (methodLabels), in the order first
+// seen.
 func Summarize(recs []Eval) []Summary {
 	var out []Summary
-	for _, g := range results.GroupFinished(recs, func(e Eval) string { return e.Data + " " + e.Name }) {
+	label := methodLabels(recs)
+	for _, g := range results.GroupFinished(recs, func(e Eval) string { return e.Data + " " + label(e) }) {
 		rs, first := g.Finals, g.Finals[0]
-		s := Summary{Data: first.Data, Name: first.Name, Steps: first.Steps, Seeds: len(rs), SampledMean: math.NaN()}
+		s := Summary{Data: first.Data, Name: label(first), Steps: first.Steps, Seeds: len(rs), SampledMean: math.NaN()}
 		if first.Settings != nil {
 			s.Codes, s.Refresh = first.Settings.Codes, first.Settings.Refresh
 		}
@@ -158,14 +170,15 @@ func meanStd(mean, std float64, seeds, decimals int) string {
 func writeCurves(dir string, recs []Eval) error {
 	var datasets []string
 	mse, codes, perplexity := map[string]*plots.Mean{}, map[string]*plots.Mean{}, map[string]*plots.Mean{}
+	label := methodLabels(recs)
 	for _, r := range results.Complete(recs) {
 		if !slices.Contains(datasets, r.Data) {
 			datasets = append(datasets, r.Data)
 			mse[r.Data], codes[r.Data], perplexity[r.Data] = new(plots.Mean), new(plots.Mean), new(plots.Mean)
 		}
-		mse[r.Data].Add(r.Name, float64(r.Step), 1000*r.TestMSE)
-		codes[r.Data].Add(r.Name, float64(r.Step), float64(r.TestCodesUsed))
-		perplexity[r.Data].Add(r.Name, float64(r.Step), r.TestPerplexity)
+		mse[r.Data].Add(label(r), float64(r.Step), 1000*r.TestMSE)
+		codes[r.Data].Add(label(r), float64(r.Step), float64(r.TestCodesUsed))
+		perplexity[r.Data].Add(label(r), float64(r.Step), r.TestPerplexity)
 	}
 	if len(datasets) == 0 {
 		return nil

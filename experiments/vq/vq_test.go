@@ -235,3 +235,21 @@ func TestSummaryReportsCollapse(t *testing.T) {
 		t.Errorf("table does not show the collapse or the MSE:\n%s", b.String())
 	}
 }
+
+// TestSummaryKeepsSettingsApart checks that runs of one method that differ in a setting other than the seed are
+// separate rows, labelled with the setting, and that seeds of one setting are averaged.
+func TestSummaryKeepsSettingsApart(t *testing.T) {
+	t.Parallel()
+	var recs []Eval
+	for i, steps := range []int{10, 10, 20} {
+		cfg := DefaultConfig("fashion", "ste")
+		cfg.Steps, cfg.Seed = steps, int64(i)
+		r := Eval{Data: "fashion", Name: "ste", Seed: cfg.Seed, Step: steps, Steps: steps, TestMSE: 0.01 * float64(i+1), Seconds: 1}
+		r.SetStamp(string(rune('a'+i)), cfg)
+		recs = append(recs, r)
+	}
+	sums := Summarize(recs)
+	if len(sums) != 2 || sums[0].Name != "ste (steps=10)" || sums[0].Seeds != 2 || sums[1].Name != "ste (steps=20)" {
+		t.Fatalf("summaries %+v: want ste (steps=10) over 2 seeds and ste (steps=20)", sums)
+	}
+}
