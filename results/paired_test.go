@@ -53,7 +53,7 @@ func TestPairedCells(t *testing.T) {
 	row := PairedRow{Cell: "10x30", A: "reinmax", B: "st",
 		Paired: ComparePaired(map[int64]float64{0: 10, 1: 12, 2: 11}, map[int64]float64{0: 11, 1: 14, 2: 13})}
 	// d = −1, −2, −2: mean −1.67, SE = 0.33, t = 5 with 2 degrees of freedom, p = 0.038; three seeds below.
-	want := []string{"10x30", "reinmax", "st", "3", "-1.67 ± 0.33", "0.038", "3 / 0", "0.25", "ahead"}
+	want := []string{"10x30", "reinmax", "st", "3", "-1.67 ± 0.333", "0.038", "3 / 0", "0.25", "ahead"}
 	if got := row.Cells(true); !slices.Equal(got, want) {
 		t.Errorf("cells %q, want %q", got, want)
 	}
