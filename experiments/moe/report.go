@@ -108,48 +108,90 @@ func Report(dir string) error {
 	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
 		return err
 	}
-	return writeCurves(dir, recs)
+	if fig := Curves(recs); len(fig.Panels) > 0 {
+		return fig.Save(filepath.Join(dir, CurvesFile))
+	}
+	return nil
+}
+
+// dataTables is what table.md shows of one data set: the test accuracy by method and top-k, and a row of every
+// summary number per method and top-k, under detailColumns.
+type dataTables struct {
+	data    string
+	steps   int
+	acc     results.Grid
+	details [][]string
+}
+
+// detailColumns head the rows of dataTables.details.
+var detailColumns = []string{"method", "top-k", "seeds", "test acc. %", "test NLL", "mean test NLL over training",
+	"train loss", "load entropy", "load max/mean", "test load max/mean", "dropped %", "step ms"}
+
+// loadNote explains the load columns and the router of the test metrics.
+const loadNote = "Load entropy is in nats (log 4 = 1.386 for 4 balanced experts) over the last training window; " +
+	"load max/mean is the busiest expert's share over the mean share; dropped is the share of assignments over capacity " +
+	"during training. Test metrics use the deterministic router (top-k by logit, no capacity limit)."
+
+// tablesByData lays the summaries out per data set, in the order first seen.
+func tablesByData(sums []Summary) []dataTables {
+	var out []dataTables
+	pct := func(m, sd float64) string { return fmt.Sprintf("%.2f ± %.2f", 100*m, 100*sd) }
+	for _, s := range sums {
+		i := slices.IndexFunc(out, func(d dataTables) bool { return d.data == s.Data })
+		if i < 0 {
+			i = len(out)
+			out = append(out, dataTables{data: s.Data})
+		}
+		d := &out[i]
+		d.steps = s.Steps
+		d.acc.Set(s.Method, fmt.Sprintf("top-%d", s.TopK), pct(s.TestAccMean, s.TestAccStd))
+		d.details = append(d.details, []string{s.Method, strconv.Itoa(s.TopK), strconv.Itoa(s.Seeds),
+			pct(s.TestAccMean, s.TestAccStd), fmt.Sprintf("%.4f ± %.4f", s.TestNLLMean, s.TestNLLStd),
+			fmt.Sprintf("%.4f ± %.4f", s.NLLCurveMean, s.NLLCurveStd), fmt.Sprintf("%.4f", s.TrainLossMean),
+			fmt.Sprintf("%.3f", s.LoadEntropy), fmt.Sprintf("%.2f", s.LoadMaxMean), fmt.Sprintf("%.2f", s.TestLoadMaxMean),
+			fmt.Sprintf("%.2f", 100*s.Dropped), fmt.Sprintf("%.1f", s.StepMS)})
+	}
+	return out
+}
+
+// Tables returns the tables of table.md: for every data set, the final test accuracy by method and top-k, then
+// every summary number by method and top-k.
+func Tables(sums []Summary) []results.Table {
+	var out []results.Table
+	for _, d := range tablesByData(sums) {
+		name := dataName(d.data)
+		var g results.Grid
+		for _, r := range d.details {
+			for i, c := range detailColumns[2:] {
+				g.Set(r[0]+", top-"+r[1], c, r[i+2])
+			}
+		}
+		out = append(out,
+			results.Table{Caption: fmt.Sprintf("%s: test accuracy (%%) after %d steps, mean ± std over seeds.", name, d.steps), Corner: "method", Grid: d.acc},
+			results.Table{Caption: name + ": every summary number, mean ± std over seeds where given. " + loadNote, Corner: "method, top-k", Grid: g})
+	}
+	return out
 }
 
 // writeTable writes, for every data set, the final test accuracy by method and top-k, then every summary number.
 func writeTable(w io.Writer, sums []Summary) error {
-	var datas []string
-	for _, s := range sums {
-		if !slices.Contains(datas, s.Data) {
-			datas = append(datas, s.Data)
+	for _, d := range tablesByData(sums) {
+		if _, err := fmt.Fprintf(w, "### %s\n\nTest accuracy (%%) after %d steps, mean ± std over seeds:\n\n", dataName(d.data), d.steps); err != nil {
+			return err
 		}
-	}
-	pct := func(m, sd float64) string { return fmt.Sprintf("%.2f ± %.2f", 100*m, 100*sd) }
-	for _, data := range datas {
-		var acc results.Grid
+		if err := d.acc.WriteMarkdown(w, "method"); err != nil {
+			return err
+		}
 		var b strings.Builder
-		b.WriteString("| method | top-k | seeds | test acc. % | test NLL | mean test NLL over training | train loss | load entropy | load max/mean | test load max/mean | dropped % | step ms |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-		var steps int
-		for _, s := range sums {
-			if s.Data != data {
-				continue
-			}
-			steps = s.Steps
-			acc.Set(s.Method, fmt.Sprintf("top-%d", s.TopK), pct(s.TestAccMean, s.TestAccStd))
-			fmt.Fprintf(&b, "| %s | %d | %d | %s | %.4f ± %.4f | %.4f ± %.4f | %.4f | %.3f | %.2f | %.2f | %.2f | %.1f |\n",
-				s.Method, s.TopK, s.Seeds, pct(s.TestAccMean, s.TestAccStd), s.TestNLLMean, s.TestNLLStd,
-				s.NLLCurveMean, s.NLLCurveStd, s.TrainLossMean, s.LoadEntropy, s.LoadMaxMean, s.TestLoadMaxMean,
-				100*s.Dropped, s.StepMS)
+		fmt.Fprintf(&b, "\n| %s |\n|%s\n", strings.Join(detailColumns, " | "), strings.Repeat("---|", len(detailColumns)))
+		for _, r := range d.details {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
 		}
-		if _, err := fmt.Fprintf(w, "### %s\n\nTest accuracy (%%) after %d steps, mean ± std over seeds:\n\n", dataName(data), steps); err != nil {
-			return err
-		}
-		if err := acc.WriteMarkdown(w, "method"); err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(w, "\n%s\n", b.String()); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\n", b.String()); err != nil {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, "Load entropy is in nats (log 4 = 1.386 for 4 balanced experts) over the last training window; "+
-		"load max/mean is the busiest expert's share over the mean share; dropped is the share of assignments over capacity "+
-		"during training. Test metrics use the deterministic router (top-k by logit, no capacity limit).\n")
+	_, err := io.WriteString(w, loadNote+"\n")
 	return err
 }
 
@@ -160,10 +202,11 @@ func dataName(data string) string {
 	return "MNIST"
 }
 
-// writeCurves draws, for every data set and top-k, the test error (falling, like the losses, so that the legend in
-// the lower left corner covers no curve), the test NLL, the training loss and the busiest expert's training load
-// over the mean against the step, one line per method, averaged over the seeds of the finished runs.
-func writeCurves(dir string, recs []Point) error {
+// Curves returns, for every data set and top-k, the test error (falling, like the losses, so that the legend in the
+// lower left corner covers no curve), the test NLL, the training loss and the busiest expert's training load over
+// the mean against the step, one line per method, averaged over the seeds of the finished runs; a figure without
+// panels when no run has finished.
+func Curves(recs []Point) plots.Figure {
 	type key struct {
 		data string
 		k    int
@@ -187,9 +230,6 @@ func writeCurves(dir string, recs []Point) error {
 		c[1].Add(label(p), x, p.TestNLL)
 		c[2].Add(label(p), x, p.TrainLoss)
 		c[3].Add(label(p), x, p.LoadMaxMean)
-	}
-	if len(keys) == 0 {
-		return nil
 	}
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.data != b.data {
@@ -219,5 +259,5 @@ func writeCurves(dir string, recs []Point) error {
 			plots.Panel{Title: name + ", training loss", XLabel: "step", YLabel: "nats", Series: aligned(&c[2]), LogY: true},
 			plots.Panel{Title: name + ", busiest expert's load", XLabel: "step", YLabel: "× mean load", Series: aligned(&c[3])})
 	}
-	return plots.Figure{Panels: panels, Cols: 4, PanelHeight: 4 * vg.Inch}.Save(filepath.Join(dir, CurvesFile))
+	return plots.Figure{Panels: panels, Cols: 4, PanelHeight: 4 * vg.Inch}
 }

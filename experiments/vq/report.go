@@ -107,44 +107,70 @@ func Report(dir string) error {
 	if err := atomicfile.Write(filepath.Join(dir, TableFile), func(w io.Writer) error { return writeTable(w, sums) }); err != nil {
 		return err
 	}
-	return writeCurves(dir, recs)
+	if fig := Curves(recs); len(fig.Panels) > 0 {
+		return fig.Save(filepath.Join(dir, CurvesFile))
+	}
+	return nil
 }
 
-// writeTable writes one table per data set: a row per method, the final record's numbers as mean ± std over seeds.
-func writeTable(w io.Writer, sums []Summary) error {
-	var datasets []string
+// tableCaption says what the numbers of a data set's table are.
+const tableCaption = "Final record, mean ± std over seeds (the mean alone for one seed): reconstruction MSE per pixel ×1000 on the test set " +
+	"with the nearest codes (and with sampled codes for stochastic methods) and over the last training steps; codes " +
+	"the test set uses and the perplexity of their histogram; codes replaced by the refresh over a run."
+
+// dataSets returns the data sets of sums, in the order first seen.
+func dataSets(sums []Summary) []string {
+	var out []string
 	for _, s := range sums {
-		if !slices.Contains(datasets, s.Data) {
-			datasets = append(datasets, s.Data)
+		if !slices.Contains(out, s.Data) {
+			out = append(out, s.Data)
 		}
 	}
-	for _, d := range datasets {
-		var g results.Grid
-		for _, s := range sums {
-			if s.Data != d {
-				continue
-			}
-			g.Set(s.Name, "test MSE ×1000", meanStd(1000*s.TestMean, 1000*s.TestStd, s.Seeds, 2))
-			sampled := ""
-			if !math.IsNaN(s.SampledMean) {
-				sampled = fmt.Sprintf("%.2f", 1000*s.SampledMean)
-			}
-			g.Set(s.Name, "sampled codes", sampled)
-			g.Set(s.Name, "train MSE ×1000", fmt.Sprintf("%.2f", 1000*s.TrainMean))
-			g.Set(s.Name, "codes used", meanStd(s.CodesMean, s.CodesStd, s.Seeds, 0)+fmt.Sprintf(" of %d", s.Codes))
-			g.Set(s.Name, "perplexity", fmt.Sprintf("%.1f", s.PerplexityMean))
-			g.Set(s.Name, "collapsed", fmt.Sprintf("%d of %d", s.Collapsed, s.Seeds))
-			refreshed := ""
-			if s.Refresh > 0 {
-				refreshed = fmt.Sprintf("%.0f", s.RefreshedPerRunMean)
-			}
-			g.Set(s.Name, "refreshed", refreshed)
-			g.Set(s.Name, "ms/step", fmt.Sprintf("%.0f", s.MillisecondsPerStep))
-			g.Set(s.Name, "steps, seeds", fmt.Sprintf("%d, %d", s.Steps, s.Seeds))
+	return out
+}
+
+// grid lays out the summaries of data set d: a row per method, the final record's numbers as mean ± std over seeds.
+func grid(sums []Summary, d string) results.Grid {
+	var g results.Grid
+	for _, s := range sums {
+		if s.Data != d {
+			continue
 		}
-		if _, err := fmt.Fprintf(w, "## %s\n\nFinal record, mean ± std over seeds (the mean alone for one seed): reconstruction MSE per pixel ×1000 on the test set "+
-			"with the nearest codes (and with sampled codes for stochastic methods) and over the last training steps; codes "+
-			"the test set uses and the perplexity of their histogram; codes replaced by the refresh over a run.\n\n", d); err != nil {
+		g.Set(s.Name, "test MSE ×1000", meanStd(1000*s.TestMean, 1000*s.TestStd, s.Seeds, 2))
+		sampled := ""
+		if !math.IsNaN(s.SampledMean) {
+			sampled = fmt.Sprintf("%.2f", 1000*s.SampledMean)
+		}
+		g.Set(s.Name, "sampled codes", sampled)
+		g.Set(s.Name, "train MSE ×1000", fmt.Sprintf("%.2f", 1000*s.TrainMean))
+		g.Set(s.Name, "codes used", meanStd(s.CodesMean, s.CodesStd, s.Seeds, 0)+fmt.Sprintf(" of %d", s.Codes))
+		g.Set(s.Name, "perplexity", fmt.Sprintf("%.1f", s.PerplexityMean))
+		g.Set(s.Name, "collapsed", fmt.Sprintf("%d of %d", s.Collapsed, s.Seeds))
+		refreshed := ""
+		if s.Refresh > 0 {
+			refreshed = fmt.Sprintf("%.0f", s.RefreshedPerRunMean)
+		}
+		g.Set(s.Name, "refreshed", refreshed)
+		g.Set(s.Name, "ms/step", fmt.Sprintf("%.0f", s.MillisecondsPerStep))
+		g.Set(s.Name, "steps, seeds", fmt.Sprintf("%d, %d", s.Steps, s.Seeds))
+	}
+	return g
+}
+
+// Tables returns the tables of table.md, one per data set, its caption starting with the data set's name.
+func Tables(sums []Summary) []results.Table {
+	var out []results.Table
+	for _, d := range dataSets(sums) {
+		out = append(out, results.Table{Caption: d + ": " + tableCaption, Corner: "method", Grid: grid(sums, d)})
+	}
+	return out
+}
+
+// writeTable writes one table per data set under a heading naming it.
+func writeTable(w io.Writer, sums []Summary) error {
+	for _, d := range dataSets(sums) {
+		g := grid(sums, d)
+		if _, err := fmt.Fprintf(w, "## %s\n\n%s\n\n", d, tableCaption); err != nil {
 			return err
 		}
 		if err := g.WriteMarkdown(w, "method"); err != nil {
@@ -165,9 +191,10 @@ func meanStd(mean, std float64, seeds, decimals int) string {
 	return fmt.Sprintf("%.*f ± %.*f", decimals, mean, decimals, std)
 }
 
-// writeCurves draws, for every data set, the test MSE, the codes the test set uses and the perplexity of their
-// histogram against the step, one line per method, averaged over the seeds of the finished runs.
-func writeCurves(dir string, recs []Eval) error {
+// Curves returns, for every data set, the test MSE, the codes the test set uses and the perplexity of their
+// histogram against the step, one line per method, averaged over the seeds of the finished runs; a figure without
+// panels when no run has finished.
+func Curves(recs []Eval) plots.Figure {
 	var datasets []string
 	mse, codes, perplexity := map[string]*plots.Mean{}, map[string]*plots.Mean{}, map[string]*plots.Mean{}
 	label := methodLabels(recs)
@@ -180,9 +207,6 @@ func writeCurves(dir string, recs []Eval) error {
 		codes[r.Data].Add(label(r), float64(r.Step), float64(r.TestCodesUsed))
 		perplexity[r.Data].Add(label(r), float64(r.Step), r.TestPerplexity)
 	}
-	if len(datasets) == 0 {
-		return nil
-	}
 	var panels []plots.Panel
 	for _, d := range datasets {
 		panels = append(panels,
@@ -190,5 +214,5 @@ func writeCurves(dir string, recs []Eval) error {
 			plots.Panel{Title: d + ", codes the test set uses", XLabel: "step", YLabel: "codes", Series: codes[d].Series()},
 			plots.Panel{Title: d + ", perplexity of their histogram", XLabel: "step", YLabel: "perplexity", Series: perplexity[d].Series()})
 	}
-	return plots.Figure{Panels: panels, Cols: 3}.Save(filepath.Join(dir, CurvesFile))
+	return plots.Figure{Panels: panels, Cols: 3}
 }
