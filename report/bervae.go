@@ -3,10 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 
-	"github.com/f60e9205/reinmax/data/mnist"
-	"github.com/f60e9205/reinmax/data/omniglot"
 	"github.com/f60e9205/reinmax/experiments/bervae"
 )
 
@@ -33,7 +30,6 @@ func readBerVAE(dir string, s *Section) error {
 	s.addFigure("Training −ELBO and the variance of the encoder's gradient against the step, mean over seeds.", bervae.Curves(recs))
 	var scores []score
 	paper := ""
-	var sets []string
 	for _, sum := range sums {
 		scores = append(scores, score{fmt.Sprintf("%s, %d steps", sum.Config, sum.Steps), sum.Estimator, sum.Train[0]})
 		if sum.Estimator == "reinmax" && !math.IsNaN(sum.Paper) {
@@ -43,24 +39,14 @@ func readBerVAE(dir string, s *Section) error {
 			paper += fmt.Sprintf("%s: reinmax %.2f", sum.Config, sum.Paper)
 		}
 	}
-	for _, r := range recs {
-		if !slices.Contains(sets, r.Dataset) {
-			sets = append(sets, r.Dataset)
-		}
-	}
 	s.Headline.Ours = "train −ELBO, " + headline(scores, true, f2)
 	if paper != "" {
 		s.Headline.Paper = paper + " (10⁶ steps)"
 	}
-	for _, d := range sets {
-		switch d {
-		case "mnist":
-			s.datasets = append(s.datasets, mnist.Dataset(mnist.MNIST))
-		case "fashion":
-			s.datasets = append(s.datasets, mnist.Dataset(mnist.Fashion))
-		case "omniglot":
-			s.datasets = append(s.datasets, omniglot.Dataset())
-		}
+	var sets []string
+	for _, r := range recs {
+		sets = append(sets, r.Dataset)
 	}
+	s.datasets = datasetsNamed(sets)
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/f60e9205/reinmax/data/mnist"
+	"github.com/f60e9205/reinmax/data/omniglot"
 	"github.com/f60e9205/reinmax/data/store"
 )
 
@@ -50,6 +52,28 @@ func provenance(sections []Section, made string, now time.Time) Provenance {
 		}
 	}
 	return p
+}
+
+// datasetsNamed returns the data sets that the names runs record ("mnist", "fashion", "omniglot") stand for, in
+// the order of their first use; names of no data set are left out.
+func datasetsNamed(names []string) []store.Dataset {
+	var out []store.Dataset
+	var seen []string
+	for _, n := range names {
+		if slices.Contains(seen, n) {
+			continue
+		}
+		seen = append(seen, n)
+		switch n {
+		case "mnist":
+			out = append(out, mnist.Dataset(mnist.MNIST))
+		case "fashion":
+			out = append(out, mnist.Dataset(mnist.Fashion))
+		case "omniglot":
+			out = append(out, omniglot.Dataset())
+		}
+	}
+	return out
 }
 
 func dataset(d store.Dataset) Dataset {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -316,6 +317,26 @@ func TestRealLab(t *testing.T) {
 	for _, c := range []string{"holds", "1.5"} {
 		if !hasCell(s, c) {
 			t.Errorf("no cell %q", c)
+		}
+	}
+}
+
+// TestHeadline checks the headline of a cell: ReinMax's value, the best of its runs when several settings carry its
+// name, and the best other method's; ReinMax's variants under other names are other methods.
+func TestHeadline(t *testing.T) {
+	for _, tc := range []struct {
+		scores []score
+		lower  bool
+		want   string
+	}{
+		{[]score{{"a", "st", 2}, {"a", "reinmax", 1}, {"a", "gst-1.0", 1.5}}, true, "a: reinmax 1.00, best other gst-1.0 1.50"},
+		{[]score{{"a", "st", 2}, {"a", "reinmax", 1}}, false, "a: reinmax 1.00, best other st 2.00"},
+		{[]score{{"a", "reinmax T=0.1", 3}, {"a", "reinmax T=0.01", 2}, {"a", "reinmax-rao", 1}, {"b", "ste", 4}}, true,
+			"a: reinmax T=0.01 2.00, best other reinmax-rao 1.00; b: best other ste 4.00"},
+		{[]score{{"a", "reinmax", math.NaN()}, {"a", "st", math.NaN()}, {"a", "stgs", 5}}, true, "a: reinmax NaN, best other stgs 5.00"},
+	} {
+		if got := headline(tc.scores, tc.lower, f2); got != tc.want {
+			t.Errorf("headline(%v) = %q, want %q", tc.scores, got, tc.want)
 		}
 	}
 }

@@ -123,7 +123,8 @@ type score struct {
 }
 
 // headline writes, for every cell, ReinMax's value and the best other method's, e.g. "10x30: reinmax 98.4, best
-// other st 101.2".
+// other st 101.2". Methods named "reinmax" followed by settings ("reinmax T=0.01") are ReinMax too: the best of
+// them is written with its name.
 func headline(scores []score, lowerIsBetter bool, format func(float64) string) string {
 	var cells []string
 	by := map[string][]score{}
@@ -135,28 +136,24 @@ func headline(scores []score, lowerIsBetter bool, format func(float64) string) s
 	}
 	var parts []string
 	for _, c := range cells {
-		var ours string
-		best := score{value: math.NaN()}
+		var ours, best *score
 		for _, s := range by[c] {
-			if s.method == "reinmax" {
-				ours = "reinmax " + format(s.value)
-				continue
+			b := &best
+			if s.method == "reinmax" || strings.HasPrefix(s.method, "reinmax ") {
+				b = &ours
 			}
-			if math.IsNaN(best.value) || (lowerIsBetter && s.value < best.value) || (!lowerIsBetter && s.value > best.value) {
-				best = s
+			if *b == nil || math.IsNaN((*b).value) || (lowerIsBetter && s.value < (*b).value) || (!lowerIsBetter && s.value > (*b).value) {
+				*b = &s
 			}
 		}
-		part := c + ": "
-		if ours != "" {
-			part += ours
+		var found []string
+		if ours != nil {
+			found = append(found, ours.method+" "+format(ours.value))
 		}
-		if !math.IsNaN(best.value) {
-			if ours != "" {
-				part += ", "
-			}
-			part += fmt.Sprintf("best other %s %s", best.method, format(best.value))
+		if best != nil {
+			found = append(found, fmt.Sprintf("best other %s %s", best.method, format(best.value)))
 		}
-		parts = append(parts, part)
+		parts = append(parts, c+": "+strings.Join(found, ", "))
 	}
 	return strings.Join(parts, "; ")
 }
