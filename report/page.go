@@ -46,6 +46,20 @@ type Section struct {
 	datasets []store.Dataset // the data sets the runs read, for the provenance
 }
 
+// ResultsHeading heads the section's tables: it names the paper's numbers only when a table holds some.
+func (s Section) ResultsHeading() string {
+	for _, t := range s.Tables {
+		for _, r := range t.Rows {
+			for _, c := range r {
+				if c.Class == "paper" {
+					return "Results, the paper's beside ours"
+				}
+			}
+		}
+	}
+	return "Results"
+}
+
 // Headline is a section's line in the summary at the top of the page.
 type Headline struct {
 	Ours  string // our headline numbers

@@ -76,6 +76,21 @@ func TestSections(t *testing.T) {
 			t.Errorf("%s: no inline SVG figure (warnings %q)", tc.experiment, s.Warnings)
 		}
 	}
+	// The tables of the sections without the paper's numbers do not promise them.
+	for i, want := range map[int]struct{ caption, heading string }{
+		1: {"Training −ELBO", "Results, the paper's beside ours"},
+		4: {"", "Results"},
+	} {
+		s := page.Sections[i]
+		for _, tab := range s.Tables {
+			if !strings.HasPrefix(tab.Caption, want.caption) {
+				t.Errorf("%s: caption %q, want it to start with %q", s.Experiment, tab.Caption, want.caption)
+			}
+		}
+		if got := s.ResultsHeading(); got != want.heading {
+			t.Errorf("%s: tables headed %q, want %q", s.Experiment, got, want.heading)
+		}
+	}
 	// The data sets the runs read are in the provenance, once each.
 	var titles []string
 	for _, d := range page.Provenance.Datasets {
