@@ -106,6 +106,8 @@ func TestBrowser(t *testing.T) {
 		{"bervae", []string{"139.22 ± 0.00 (200, 1)", "98.05"}},
 		{"listops", []string{"45.00 ± 0.00 (1)", "68.07 ± 1.18"}},
 		{"gradlab", []string{"0.971", "2.005", "0.266 [0.261, 0.272]"}},
+		{"moe", []string{"85.00 ± 0.00", "switch, top-2"}},
+		{"vq", []string{"18.50", "210 of 256"}},
 	} {
 		start := strings.Index(html, fmt.Sprintf(`<section id="s%d-%s"`, i+1, tc.experiment))
 		if start < 0 {

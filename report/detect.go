@@ -27,9 +27,9 @@ type kind struct {
 	read func(dir string, s *Section) error
 }
 
-// kinds are the experiments whose results files the page shows. An experiment added to the project (moe, vq)
-// gets an entry here and a file with its read function.
-var kinds = []kind{polyKind, catvaeKind, bervaeKind, listopsKind}
+// kinds are the experiments whose results files the page shows. An experiment added to the project gets an entry
+// here and a file with its read function.
+var kinds = []kind{polyKind, catvaeKind, bervaeKind, listopsKind, moeKind, vqKind}
 
 // kindNames lists the names of kinds, for messages.
 func kindNames() string {

@@ -9,7 +9,9 @@ import (
 	"github.com/f60e9205/reinmax/experiments/bervae"
 	"github.com/f60e9205/reinmax/experiments/catvae"
 	listopsexp "github.com/f60e9205/reinmax/experiments/listops"
+	"github.com/f60e9205/reinmax/experiments/moe"
 	"github.com/f60e9205/reinmax/experiments/poly"
+	"github.com/f60e9205/reinmax/experiments/vq"
 	"github.com/f60e9205/reinmax/gradlab"
 	"github.com/f60e9205/reinmax/results"
 )
@@ -117,6 +119,50 @@ func listopsFixture(t *testing.T, dir string) {
 	}
 }
 
+// moeFixture writes Fashion-MNIST runs of reinmax and switch top-1 and switch top-2, seed 0, 20 steps with a record
+// every 10; the final test accuracies are 85, 80 and 83 %.
+func moeFixture(t *testing.T, dir string) {
+	for _, run := range []struct {
+		method string
+		k      int
+		acc    float64
+	}{{"reinmax", 1, 0.85}, {"switch", 1, 0.80}, {"switch", 2, 0.83}} {
+		cfg := moe.DefaultConfig(moe.Fashion, run.method, run.k)
+		cfg.Steps, cfg.EvalEvery = 20, 10
+		cfg, err := cfg.Resolved()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []int{10, 20} {
+			acc := run.acc - 0.1*float64(20-step)/10
+			r := moe.Point{Data: moe.Fashion, Method: run.method, TopK: run.k, Tau: cfg.Tau, Step: step, Steps: 20,
+				TrainLoss: 1 - acc, LoadEntropy: 1.38, LoadMaxMean: 1.1, Dropped: 0.02, TestAcc: acc, TestNLL: 1.2 - acc,
+				TestLoadEntropy: 1.37, TestLoadMaxMean: 1.2, Seconds: 0.2, Window: 10}
+			stamped(t, "moe", cfg, &r)
+			appendRecords(t, dir, r)
+		}
+	}
+}
+
+// vqFixture writes MNIST runs of ste and reinmax (T = 0.01), seed 0, 20 steps with a record every 10; the final test
+// MSEs per pixel are 0.0190 and 0.0185.
+func vqFixture(t *testing.T, dir string) {
+	for i, method := range []string{"ste", "reinmax"} {
+		cfg := vq.DefaultConfig("mnist", method)
+		cfg.Steps, cfg.EvalEvery = 20, 10
+		for _, step := range []int{10, 20} {
+			mse := 0.019 - 0.0005*float64(i) + 0.01*float64(20-step)/10
+			r := vq.Eval{Data: "mnist", Name: cfg.Name(), Method: method, Step: step, Steps: 20, TrainMSE: mse + 0.001,
+				TestMSE: mse, TestCodesUsed: 200 + 10*i, TestUsage: float64(200+10*i) / 256, TestPerplexity: 150, Seconds: 3}
+			if method == "reinmax" {
+				r.TestMSESampled = mse + 0.0003
+			}
+			stamped(t, "vq", cfg, &r)
+			appendRecords(t, dir, r)
+		}
+	}
+}
+
 // gradlabFixture writes a lab folder as the lab writes it: results.csv and order.csv, ST's exact slope 0.971 and
 // ReinMax's 2.005.
 func gradlabFixture(t *testing.T, dir string) {
@@ -152,7 +198,8 @@ func allFixtures(t *testing.T, root string) []Input {
 	for _, f := range []struct {
 		name  string
 		write func(*testing.T, string)
-	}{{"poly", polyFixture}, {"catvae", catvaeFixture}, {"bervae", bervaeFixture}, {"listops", listopsFixture}, {"gradlab", gradlabFixture}} {
+	}{{"poly", polyFixture}, {"catvae", catvaeFixture}, {"bervae", bervaeFixture}, {"listops", listopsFixture}, {"gradlab", gradlabFixture},
+		{"moe", moeFixture}, {"vq", vqFixture}} {
 		dir := filepath.Join(root, f.name)
 		f.write(t, dir)
 		inputs = append(inputs, Input{Dir: dir})

@@ -27,7 +27,7 @@ type Input struct {
 // Section is what the page shows of one results folder.
 type Section struct {
 	Anchor     string // the section's id on the page
-	Experiment string // "poly", "catvae", "bervae", "listops", "gradlab"; "" when unknown
+	Experiment string // "poly", "catvae", "bervae", "listops", "moe", "vq", "gradlab"; "" when unknown
 	Title      string
 	Dir        string
 	// Problem, when not empty, says in one line why the folder cannot be shown; the section is then marked and

@@ -56,6 +56,10 @@ func TestSections(t *testing.T) {
 			"h32 n100 2ep adam: reinmax 45.00, best other st 40.00"},
 		{"gradlab", []string{"0.971", "2.005", "holds"}, Tally{Ahead: 4},
 			"order of accuracy (exact slope): st 0.971, reinmax 2.005"},
+		{"moe", []string{"85.00 ± 0.00", "83.00 ± 0.00", "switch, top-2", "0.3500 ± 0.0000"}, Tally{},
+			"fashion top-1, 20 steps: reinmax 85.00, best other switch 80.00; fashion top-2, 20 steps: best other switch 83.00"},
+		{"vq", []string{"18.50", "18.80", "19.00", "210 of 256", "0 of 1"}, Tally{},
+			"mnist, 20 steps: reinmax T=0.01 18.50, best other ste 19.00"},
 	} {
 		s := page.Sections[i]
 		if s.Experiment != tc.experiment || s.Problem != "" {
@@ -76,10 +80,12 @@ func TestSections(t *testing.T) {
 			t.Errorf("%s: no inline SVG figure (warnings %q)", tc.experiment, s.Warnings)
 		}
 	}
-	// The tables of the sections without the paper's numbers do not promise them.
+	// The tables of moe and vq name their data set, and the sections without the paper's numbers do not promise them.
 	for i, want := range map[int]struct{ caption, heading string }{
 		1: {"Training −ELBO", "Results, the paper's beside ours"},
 		4: {"", "Results"},
+		5: {"Fashion-MNIST: ", "Results"},
+		6: {"mnist: ", "Results"},
 	} {
 		s := page.Sections[i]
 		for _, tab := range s.Tables {
@@ -96,7 +102,7 @@ func TestSections(t *testing.T) {
 	for _, d := range page.Provenance.Datasets {
 		titles = append(titles, d.Title)
 	}
-	if want := []string{"MNIST", "ListOps"}; !slices.Equal(titles, want) {
+	if want := []string{"MNIST", "ListOps", "Fashion-MNIST"}; !slices.Equal(titles, want) {
 		t.Errorf("data sets %q, want %q", titles, want)
 	}
 }
@@ -178,15 +184,32 @@ func TestBadFolders(t *testing.T) {
 		}
 		return dir
 	}
-	newer := filepath.Join(root, "newer")
-	catvaeFixture(t, newer)
-	b, err := os.ReadFile(filepath.Join(newer, experiments.ResultsFile))
-	if err != nil {
-		t.Fatal(err)
+	// corrupt writes a folder with fixture and changes its results file with edit.
+	corrupt := func(name string, fixture func(*testing.T, string), edit func([]byte) []byte) string {
+		dir := filepath.Join(root, name)
+		fixture(t, dir)
+		path := filepath.Join(dir, experiments.ResultsFile)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, edit(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
 	}
-	// A record of a newer format: a field this version does not know, under the same identity.
-	if err := os.WriteFile(filepath.Join(newer, experiments.ResultsFile), bytes.Replace(b, []byte(`"seconds"`), []byte(`"joules":1,"seconds"`), 1), 0o644); err != nil {
-		t.Fatal(err)
+	replace := func(old, new string) func([]byte) []byte {
+		return func(b []byte) []byte { return bytes.Replace(b, []byte(old), []byte(new), 1) }
+	}
+	// lines changes every line of a results file but the first, by which the folder is recognised, to keep(line).
+	lines := func(keep func(string) string) func([]byte) []byte {
+		return func(b []byte) []byte {
+			ls := strings.SplitAfter(string(b), "\n")
+			for i := 1; i < len(ls); i++ {
+				ls[i] = keep(ls[i])
+			}
+			return []byte(strings.Join(ls, ""))
+		}
 	}
 	for _, tc := range []struct {
 		dir, want string
@@ -196,7 +219,17 @@ func TestBadFolders(t *testing.T) {
 		{write("unknown", `{"run":"0123456789abcdef","settings":{"experts":8},"step":1}`+"\n"), "does not know"},
 		{write("legacy", `{"config":"10x30","estimator":"st","epoch":1,"epochs":1}`+"\n"), "without their run's identity"},
 		{write("garbage", "not json\n"), "not a JSON record"},
-		{newer, "newer format"},
+		// A record of a newer format: a field this version does not know, under the same identity.
+		{corrupt("newer", catvaeFixture, replace(`"seconds"`, `"joules":1,"seconds"`)), "newer format"},
+		// Folders of moe and vq recognised by their first record, with a broken record, no finished run, a wrong type.
+		{corrupt("moe-garbage", moeFixture, lines(func(l string) string { return strings.Replace(l, `"test_acc":`, `"test_acc`, 1) })), "not a valid record"},
+		{corrupt("moe-unfinished", moeFixture, lines(func(l string) string {
+			if strings.Contains(l, `"step":20,`) {
+				return ""
+			}
+			return l
+		})), "no finished run"},
+		{corrupt("vq-wrong-type", vqFixture, replace(`"collapsed":false`, `"collapsed":"no"`)), "collapsed"},
 	} {
 		page, err := Build([]Input{{Dir: tc.dir}}, Options{})
 		if err != nil {
