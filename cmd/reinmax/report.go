@@ -22,13 +22,13 @@ func newReportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report DIR... --out FILE.html | report --quick [--out DIR]",
 		Short: "One web page of results: the paper's tables beside ours, verdicts and curves; --quick runs a miniature first",
-		Long: `report reads the results folders DIR... of any experiments (poly, catvae, bervae, listops, and the gradient
-lab's) and writes one self-contained HTML page (styles and figures inline, it opens offline): a summary line per
-folder, then per folder what was run (the settings every run shares, those that differ, the seeds), the tables
-with the paper's numbers beside ours, ReinMax's paired verdicts against each estimator on the same seeds, and the
-curves; at the bottom the provenance (build, machine, data-set checksums, when). A folder that cannot be shown (no
-results file, an unknown experiment, a newer format) is a marked section and a warning; the page is written
-atomically.
+		Long: `report reads the results folders DIR... of any experiments (poly, catvae, bervae, listops, moe, vq,
+and the gradient lab's) and writes one self-contained HTML page (styles and figures inline, it opens offline): a
+summary line per folder, then per folder what was run (the settings every run shares, those that differ, the
+seeds), the tables with the paper's numbers beside ours, ReinMax's paired verdicts against each estimator on the
+same seeds, and the curves; at the bottom the provenance (build, machine, data-set checksums, when). A folder that
+cannot be shown (no results file, an unknown experiment, a newer format) is a marked section and a warning; the
+page is written atomically.
 
 --quick runs a miniature of the experiments into DIR (default runs/quick), each a comparison the paper makes at
 the paper's settings on a small budget, through the same runner as their commands (run it again to resume), then
@@ -36,7 +36,7 @@ writes DIR/report.html:
 ` + quickSummary() + `ListOps is left out: its smallest run that learns takes 8-9 minutes per estimator. The miniatures take
 about 5 minutes of CPU time; measured on 2 cores shared with other jobs (load about 10), 13.5 minutes.
 
-The page of the committed results: reinmax report docs/poly docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae/short docs/bervae docs/listops --out docs/report.html`,
+The page of the committed results: reinmax report docs/poly docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae docs/bervae docs/listops docs/moe docs/vq --out docs/report.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if quick {
 				if len(args) > 0 {
