@@ -2,7 +2,6 @@ package bervae
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/f60e9205/reinmax/experiments"
 )
@@ -69,8 +68,7 @@ func (s Sweep) Runs() ([]Config, error) {
 
 // Experiment is the Bernoulli VAE for the experiments runner: each data set is loaded once and shared by the runs.
 type Experiment struct {
-	mu   sync.Mutex
-	data map[string]Data
+	data experiments.Cache[string, Data]
 }
 
 var _ experiments.Experiment[Config, Record] = (*Experiment)(nil)
@@ -89,20 +87,7 @@ func (e *Experiment) Load(runs []Config, env experiments.LoadEnv) error {
 }
 
 func (e *Experiment) load(dataset string, env experiments.LoadEnv) (Data, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.data[dataset]; ok {
-		return d, nil
-	}
-	d, err := Load(dataset, env.DataDir)
-	if err != nil {
-		return Data{}, err
-	}
-	if e.data == nil {
-		e.data = make(map[string]Data)
-	}
-	e.data[dataset] = d
-	return d, nil
+	return e.data.Get(dataset, func(dataset string) (Data, error) { return Load(dataset, env.DataDir) })
 }
 
 // Cost implements experiments.Experiment: the run's training steps.

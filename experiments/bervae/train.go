@@ -75,21 +75,14 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Record) error) 
 	if err != nil {
 		return nil, err
 	}
-	backend, err := experiments.BackendOr(env.Backend)
-	if err != nil {
-		return nil, err
-	}
 	optimizer, err := optim.New(cfg.Optimizer, cfg.LR)
 	if err != nil {
 		return nil, err
 	}
 	m := vae{cfg: cfg, est: est}
-	store, err := experiments.NewStore(cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
 	var st state
-	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
+	backend, store, err := experiments.Start(env, cfg.Seed, &st)
+	if err != nil {
 		return nil, err
 	}
 	trainStep, err := newTrainStep(backend, store, m, optimizer)

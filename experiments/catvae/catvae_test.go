@@ -152,7 +152,10 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp := &Experiment{data: &data}
+	exp := &Experiment{}
+	if _, err := exp.data.Get(struct{}{}, func(struct{}) (Data, error) { return data, nil }); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}

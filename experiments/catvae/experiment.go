@@ -2,7 +2,6 @@ package catvae
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/experiments"
@@ -66,8 +65,7 @@ func (s Sweep) Runs() ([]Config, error) {
 
 // Experiment is the categorical VAE for the experiments runner: MNIST is loaded once and shared by the runs.
 type Experiment struct {
-	mu   sync.Mutex
-	data *Data
+	data experiments.Cache[struct{}, Data]
 }
 
 var _ experiments.Experiment[Config, Epoch] = (*Experiment)(nil)
@@ -82,17 +80,7 @@ func (e *Experiment) Load(runs []Config, env experiments.LoadEnv) error {
 }
 
 func (e *Experiment) load(env experiments.LoadEnv) (Data, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.data != nil {
-		return *e.data, nil
-	}
-	d, err := LoadData(env)
-	if err != nil {
-		return Data{}, err
-	}
-	e.data = &d
-	return d, nil
+	return e.data.Get(struct{}{}, func(struct{}) (Data, error) { return LoadData(env) })
 }
 
 // LoadData reads MNIST's training and test images (checksummed) from the data root env.DataDir or the places

@@ -71,16 +71,9 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Epoch) error) (
 	if train.N < cfg.Batch || test.N < 1 {
 		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
 	}
-	backend, err := experiments.BackendOr(env.Backend)
-	if err != nil {
-		return nil, err
-	}
-	store, err := experiments.NewStore(cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
 	var st state
-	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
+	backend, store, err := experiments.Start(env, cfg.Seed, &st)
+	if err != nil {
 		return nil, err
 	}
 	tr, err := newTrainer(cfg, backend, store)

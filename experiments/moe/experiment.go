@@ -3,7 +3,6 @@ package moe
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/f60e9205/reinmax/data/mnist"
 	"github.com/f60e9205/reinmax/experiments"
@@ -93,8 +92,7 @@ func (s Sweep) Runs() ([]Config, error) {
 // Experiment is the mixture-of-experts classifier for the experiments runner: each data set is loaded once and
 // shared by the runs.
 type Experiment struct {
-	mu   sync.Mutex
-	data map[string]Data
+	data experiments.Cache[string, Data]
 }
 
 var (
@@ -116,20 +114,7 @@ func (e *Experiment) Load(runs []Config, env experiments.LoadEnv) error {
 }
 
 func (e *Experiment) load(c Config, env experiments.LoadEnv) (Data, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.data[c.Data]; ok {
-		return d, nil
-	}
-	d, err := LoadData(c.dataset(), env)
-	if err != nil {
-		return Data{}, err
-	}
-	if e.data == nil {
-		e.data = map[string]Data{}
-	}
-	e.data[c.Data] = d
-	return d, nil
+	return e.data.Get(c.Data, func(string) (Data, error) { return LoadData(c.dataset(), env) })
 }
 
 // LoadData reads the training and test images of a data set (checksummed) from the data root env.DataDir or the

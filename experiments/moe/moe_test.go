@@ -208,7 +208,10 @@ func TestSweepWritesResultsAndSkipsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp := &Experiment{data: map[string]Data{Fashion: data}}
+	exp := &Experiment{}
+	if _, err := exp.data.Get(Fashion, func(string) (Data, error) { return data, nil }); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := experiments.Run(exp, runs, experiments.Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}

@@ -108,16 +108,9 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Point) error) (
 	if trainSet.N < cfg.Batch || testSet.N < 1 {
 		return nil, fmt.Errorf("moe: need at least one batch of %d training images and one test image", cfg.Batch)
 	}
-	backend, err := experiments.BackendOr(env.Backend)
-	if err != nil {
-		return nil, err
-	}
-	store, err := experiments.NewStore(cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
 	var st state
-	if _, err := checkpoint.Resume(env.Checkpoint, store, &st); err != nil {
+	backend, store, err := experiments.Start(env, cfg.Seed, &st)
+	if err != nil {
 		return nil, err
 	}
 	tr, err := newTrainer(cfg, backend, store)
