@@ -86,6 +86,10 @@ func TestKillAndResume(t *testing.T) {
 		{"catvae", []string{"catvae", "--config", "8x4", "--estimators", "reinmax", "--epochs", "4", "--train-size", "300", "--test-size", "100"}, ""},
 		{"bervae", []string{"bervae", "--estimators", "reinmax,rloo", "--steps", "40", "--eval-every", "10", "--train-size", "200", "--eval-size", "100", "--iw-images", "20", "--iw-samples", "5"}, ""},
 		{"listops", []string{"listops", "--estimators", "reinmax", "--hidden", "8", "--train-size", "96", "--epochs", "4", "--batch", "16", "--test-size", "24"}, ""},
+		{"moe", []string{"moe", "--methods", "switch,reinmax", "--top-k", "1", "--train-size", "600", "--test-size", "100", "--steps", "120",
+			"--eval-every", "20", "--batch", "32", "--hidden", "16", "--expert-hidden", "16"}, ""},
+		{"vq", []string{"vq", "--methods", "ste,reinmax", "--train-size", "600", "--test-size", "100", "--steps", "120", "--eval-every", "20",
+			"--batch", "32", "--hidden", "32", "--codes", "16", "--dim", "4", "--latents", "2"}, ""},
 		// The gradient lab trains its VAE first, with a checkpoint after every epoch, then measures.
 		{"gradlab", []string{"gradlab", "--problem", "vae8x4:epochs=8,train=1000,images=2", "--estimators", "st,reinmax", "--tau", "1",
 			"--draws", "200", "--order=false"}, "checkpoints/vae8x4-epochs8-train1000-seed0.checkpoint"},
