@@ -168,13 +168,21 @@ func (t PairedTable) WriteMarkdown(w io.Writer) error {
 	return WritePaired(w, t.Heading, t.Rows, t.LowerIsBetter)
 }
 
-// sig3 writes x with three significant digits (a difference of losses of 0.0504 or of 5.97 alike), or "–" for
-// NaN.
+// sig3 writes x with three significant digits, trailing zeros kept (0.0504, 5.97, 16.0, 128), in exponent form
+// only below 0.001 or from 10⁶ up; "–" for NaN.
 func sig3(x float64) string {
 	if math.IsNaN(x) {
 		return "–"
 	}
-	return strconv.FormatFloat(x, 'g', 3, 64)
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 3, 64), 64) // rounded first: 9.996 is 10.0, not 10.00
+	a := math.Abs(r)
+	if a == 0 {
+		return "0"
+	}
+	if a < 1e-3 || a >= 1e6 || math.IsInf(a, 0) {
+		return strconv.FormatFloat(r, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(r, 'f', max(0, 2-int(math.Floor(math.Log10(a)))), 64)
 }
 
 func pValue(p float64) string {

@@ -69,3 +69,17 @@ func TestPairedCells(t *testing.T) {
 		t.Errorf("markdown:\n%s", b.String())
 	}
 }
+
+func TestSig3(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		want string
+	}{
+		{-16, "-16.0"}, {5.97, "5.97"}, {0.0266, "0.0266"}, {128.16, "128"}, {-39.38, "-39.4"}, {9.996, "10.0"},
+		{0.9996, "1.00"}, {0.05, "0.0500"}, {1.02e-5, "1.02e-05"}, {0, "0"}, {2e6, "2e+06"}, {math.NaN(), "–"},
+	} {
+		if got := sig3(tc.x); got != tc.want {
+			t.Errorf("sig3(%v) = %q, want %q", tc.x, got, tc.want)
+		}
+	}
+}
