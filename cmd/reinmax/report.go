@@ -96,6 +96,6 @@ func writeReport(cmd *cobra.Command, inputs []report.Input, opt report.Options, 
 	if err := page.Write(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "report of %d folders written to %s\n", len(page.Sections), path)
+	fmt.Fprintf(cmd.OutOrStdout(), "report of %s written to %s\n", plural(len(page.Sections), "folder"), path)
 	return nil
 }

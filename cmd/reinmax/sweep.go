@@ -154,10 +154,18 @@ folders with different numbers is refused, naming both folders.`,
 			if err := warn(cmd, merge(out, args[1:]...)); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "merged %d folders into %s\n", len(args)-1, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %s into %s\n", plural(len(args)-1, "folder"), out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder")
 	return cmd
+}
+
+// plural writes n and noun, with an s unless n is 1: "1 folder", "3 folders".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
