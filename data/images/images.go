@@ -53,3 +53,22 @@ func (s *Set) Limit(n int) *Set {
 	}
 	return s.Slice(0, n)
 }
+
+// TrainTest is a training set and a test set, the images a run trains and tests on.
+type TrainTest struct {
+	Train, Test *Set
+}
+
+// Limit returns the first train training images and the first test test images (0 keeps a whole set, as in
+// Set.Limit), or an error when a set is missing, fewer than batch training images remain, or no test image.
+func (d TrainTest) Limit(train, test, batch int) (TrainTest, error) {
+	if d.Train == nil || d.Test == nil {
+		return TrainTest{}, fmt.Errorf("no training or no test images")
+	}
+	out := TrainTest{Train: d.Train.Limit(train), Test: d.Test.Limit(test)}
+	if out.Train.N < batch || out.Test.N < 1 {
+		return TrainTest{}, fmt.Errorf("need at least one batch of %d training images and one test image, have %d and %d",
+			batch, out.Train.N, out.Test.N)
+	}
+	return out, nil
+}

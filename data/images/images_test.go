@@ -40,3 +40,37 @@ func TestSplitLast(t *testing.T) {
 		}()
 	}
 }
+
+func TestTrainTestLimit(t *testing.T) {
+	set := func(n int) *Set {
+		return &Set{Images: make([]float32, n), Labels: make([]int, n), N: n, Rows: 1, Cols: 1}
+	}
+	d := TrainTest{Train: set(10), Test: set(4)}
+	got, err := d.Limit(6, 0, 5)
+	if err != nil || got.Train.N != 6 || got.Test != d.Test {
+		t.Errorf("Limit(6, 0, 5) = %d training images, the same test set %v, error %v; want 6, true, nil",
+			got.Train.N, got.Test == d.Test, err)
+	}
+	for _, c := range []struct {
+		d                  TrainTest
+		train, test, batch int
+	}{
+		{TrainTest{Train: set(10)}, 0, 0, 1},
+		{TrainTest{Test: set(4)}, 0, 0, 1},
+		{d, 4, 0, 5},
+		{d, 0, 0, 11},
+		{TrainTest{Train: set(10), Test: set(0)}, 0, 0, 1},
+	} {
+		if _, err := c.d.Limit(c.train, c.test, c.batch); err == nil {
+			t.Errorf("Limit(%d, %d, %d) of %d training and %d test images: no error",
+				c.train, c.test, c.batch, size(c.d.Train), size(c.d.Test))
+		}
+	}
+}
+
+func size(s *Set) int {
+	if s == nil {
+		return 0
+	}
+	return s.N
+}

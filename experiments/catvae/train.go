@@ -18,9 +18,7 @@ import (
 )
 
 // Data holds the images a run trains and tests on.
-type Data struct {
-	Train, Test *images.Set
-}
+type Data = images.TrainTest
 
 // Epoch is the record of one finished epoch of one run.
 type Epoch struct {
@@ -64,13 +62,11 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Epoch) error) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if data.Train == nil || data.Test == nil {
-		return nil, fmt.Errorf("catvae: no training or no test images")
+	data, err := data.Limit(cfg.TrainSize, cfg.TestSize, cfg.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("catvae: %w", err)
 	}
-	train, test := data.Train.Limit(cfg.TrainSize), data.Test.Limit(cfg.TestSize)
-	if train.N < cfg.Batch || test.N < 1 {
-		return nil, fmt.Errorf("catvae: need at least one batch of %d training images and one test image", cfg.Batch)
-	}
+	train, test := data.Train, data.Test
 	var st state
 	backend, store, err := experiments.Start(env, cfg.Seed, &st)
 	if err != nil {

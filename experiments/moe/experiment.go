@@ -68,14 +68,8 @@ func (s Sweep) Runs() ([]Config, error) {
 				for _, seed := range s.Seeds {
 					c := DefaultConfig(data, method, k)
 					c.Seed = seed
-					if s.Modify != nil {
-						s.Modify(&c)
-					}
-					c, err := c.Resolved()
+					c, err := experiments.Complete(c, s.Modify, Config.Resolved)
 					if err != nil {
-						return nil, err
-					}
-					if err := c.Validate(); err != nil {
 						return nil, err
 					}
 					out = append(out, c)

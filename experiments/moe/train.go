@@ -20,9 +20,7 @@ import (
 )
 
 // Data holds the images a run trains and tests on.
-type Data struct {
-	Train, Test *images.Set
-}
+type Data = images.TrainTest
 
 // Point is the record of one run at one step: the training statistics since the previous record and an
 // evaluation on the test set.
@@ -101,13 +99,11 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Point) error) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if data.Train == nil || data.Test == nil {
-		return nil, fmt.Errorf("moe: no training or no test images")
+	data, err := data.Limit(cfg.TrainSize, cfg.TestSize, cfg.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("moe: %w", err)
 	}
-	trainSet, testSet := data.Train.Limit(cfg.TrainSize), data.Test.Limit(cfg.TestSize)
-	if trainSet.N < cfg.Batch || testSet.N < 1 {
-		return nil, fmt.Errorf("moe: need at least one batch of %d training images and one test image", cfg.Batch)
-	}
+	trainSet, testSet := data.Train, data.Test
 	var st state
 	backend, store, err := experiments.Start(env, cfg.Seed, &st)
 	if err != nil {

@@ -64,14 +64,8 @@ func (s Sweep) Runs() ([]Config, error) {
 					for _, seed := range s.Seeds {
 						c := DefaultConfig(data, method)
 						c.Temperature, c.Refresh, c.Seed = t, r, seed
-						if s.Modify != nil {
-							s.Modify(&c)
-						}
-						c, err := c.resolved()
+						c, err := experiments.Complete(c, s.Modify, Config.resolved)
 						if err != nil {
-							return nil, err
-						}
-						if err := c.Validate(); err != nil {
 							return nil, err
 						}
 						out = append(out, c)

@@ -19,9 +19,7 @@ import (
 )
 
 // Data holds the images a run trains and tests on.
-type Data struct {
-	Train, Test *images.Set
-}
+type Data = images.TrainTest
 
 // Eval is the record of one run after Step training steps: every EvalEvery steps and after the last.
 type Eval struct {
@@ -76,13 +74,11 @@ func train(cfg Config, data Data, env experiments.Env, emit func(Eval) error) ([
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if data.Train == nil || data.Test == nil {
-		return nil, fmt.Errorf("vq: no training or no test images")
+	data, err := data.Limit(cfg.TrainSize, cfg.TestSize, cfg.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("vq: %w", err)
 	}
-	trainSet, test := data.Train.Limit(cfg.TrainSize), data.Test.Limit(cfg.TestSize)
-	if trainSet.N < cfg.Batch || test.N < 1 {
-		return nil, fmt.Errorf("vq: need at least one batch of %d training images and one test image", cfg.Batch)
-	}
+	trainSet, test := data.Train, data.Test
 	var st state
 	backend, store, err := experiments.Start(env, cfg.Seed, &st)
 	if err != nil {
