@@ -194,6 +194,14 @@ func TestRunSkipsFinishedResumesAndKeepsSettingsApart(t *testing.T) {
 	if got := finals(recs); len(got) != 2 || got["b seed=0 scale=1"] != 3 {
 		t.Errorf("finished runs %v, want a and b at value 3", got)
 	}
+	// b wrote step 2 before it crashed and made it again when it resumed: the file holds it once.
+	if len(recs) != 6 {
+		var steps []string
+		for _, r := range recs {
+			steps = append(steps, fmt.Sprintf("%s step %d", r.Label(), r.Step))
+		}
+		t.Errorf("the results file holds %v, want steps 1-3 of a and b once each", steps)
+	}
 	if _, err := os.Stat(filepath.Join(dir, CheckpointDir)); !os.IsNotExist(err) {
 		t.Errorf("the checkpoint folder stays after every run finished: %v", err)
 	}

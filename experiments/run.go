@@ -57,7 +57,7 @@ func Run[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs [
 	if opt.Workers < 0 {
 		return Outcome{}, fmt.Errorf("%s: workers = %d, want >= 1", name, opt.Workers)
 	}
-	todo, err := unfinished[C, R, P](name, opt, runs, ids)
+	todo, _, err := unfinished[C, R, P](name, opt, runs, ids)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -85,7 +85,8 @@ func Run[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs [
 	}
 	defer lock.Unlock()
 	// Another process may have finished runs between the first look and the lock.
-	if todo, err = unfinished[C, R, P](name, opt, runs, ids); err != nil {
+	todo, written, err := unfinished[C, R, P](name, opt, runs, ids)
+	if err != nil {
 		return Outcome{}, err
 	}
 	mine := 0
@@ -96,7 +97,7 @@ func Run[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs [
 	}
 	out := Outcome{Trained: len(todo), Skipped: mine - len(todo), Other: len(runs) - mine}
 	if len(todo) > 0 {
-		if err := train[C, R, P](exp, runs, ids, todo, opt); err != nil {
+		if err := train[C, R, P](exp, runs, ids, todo, written, opt); err != nil {
 			return out, err
 		}
 	}
@@ -128,12 +129,15 @@ func identify[C Config, R Record](exp Experiment[C, R], runs []C) ([]string, err
 	return ids, nil
 }
 
-// unfinished returns the indices of the runs of opt.Shard without a final record in the output folder. A results
-// file that holds records without identities (written by an older version) is an error that says how to migrate it.
-func unfinished[C Config, R Record, P RecordPointer[C, R]](name string, opt Options, runs []C, ids []string) ([]int, error) {
+// unfinished returns the indices of the runs of opt.Shard without a final record in the output folder, and for
+// each of them the positions (steps or epochs) whose records are already there: a run interrupted between writing
+// a record and saving its checkpoint makes that record again when it resumes, and the runner does not write it
+// twice. A results file that holds records without identities (written by an older version) is an error that
+// says how to migrate it.
+func unfinished[C Config, R Record, P RecordPointer[C, R]](name string, opt Options, runs []C, ids []string) ([]int, map[string]map[int]bool, error) {
 	recs, err := ReadResults[C, R, P](name, opt.Dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	done := results.Finished(recs)
 	var todo []int
@@ -142,7 +146,16 @@ func unfinished[C Config, R Record, P RecordPointer[C, R]](name string, opt Opti
 			todo = append(todo, i)
 		}
 	}
-	return todo, nil
+	written := make(map[string]map[int]bool)
+	for _, r := range recs {
+		if p, ok := any(r).(results.Positioned); ok && !done[r.RunKey()] {
+			if written[r.RunKey()] == nil {
+				written[r.RunKey()] = make(map[int]bool)
+			}
+			written[r.RunKey()][p.Position()] = true
+		}
+	}
+	return todo, written, nil
 }
 
 // ReadResults reads the results file of the output folder dir of experiment name (none when it does not exist). It
@@ -164,8 +177,9 @@ func ReadResults[C any, R Record, P RecordPointer[C, R]](name, dir string) ([]R,
 	return recs, nil
 }
 
-// train runs the runs todo (indices into runs) with opt.Workers workers.
-func train[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs []C, ids []string, todo []int, opt Options) error {
+// train runs the runs todo (indices into runs) with opt.Workers workers; written holds the positions each run has
+// in the results file already.
+func train[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs []C, ids []string, todo []int, written map[string]map[int]bool, opt Options) error {
 	workers := min(max(opt.Workers, 1), len(todo))
 	backends, err := sweepBackends(opt.Backend, workers)
 	if err != nil {
@@ -196,7 +210,7 @@ func train[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs
 					Checkpoint: filepath.Join(ckptDir, FileName(runs[i].Label())+"-"+ids[i]+".ckpt"), Dir: opt.Dir,
 					report: func(done int, m map[string]float64) { prog.report(k, runs[i].Label(), done, m) }, stop: stop,
 				}
-				if err := trainOne[C, R, P](exp, runs[i], env); err != nil {
+				if err := trainOne[C, R, P](exp, runs[i], env, written[ids[i]]); err != nil {
 					errs[k] = err
 					stopOnce.Do(func() { close(stop) })
 				}
@@ -220,18 +234,18 @@ func train[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], runs
 	return errors.Join(errs...)
 }
 
-// trainOne trains one run, appending each record, stamped, to the results file; once the final record is on disk
-// the run's checkpoint is removed.
-func trainOne[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], cfg C, env Env) error {
+// trainOne trains one run, appending each record, stamped, to the results file, except those at a position in
+// written (on disk before an interruption); once the final record is on disk the run's checkpoint is removed.
+func trainOne[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], cfg C, env Env, written map[int]bool) error {
 	path := filepath.Join(env.Dir, ResultsFile)
 	final := false
 	err := exp.Train(cfg, env, func(r R) error {
-		P(&r).SetStamp(env.ID, cfg)
-		if err := results.AppendJSONL(path, []R{r}); err != nil {
-			return err
-		}
 		final = final || r.Final()
-		return nil
+		if p, ok := any(r).(results.Positioned); ok && written[p.Position()] {
+			return nil
+		}
+		P(&r).SetStamp(env.ID, cfg)
+		return results.AppendJSONL(path, []R{r})
 	})
 	if err != nil {
 		return err
