@@ -76,7 +76,18 @@ func (m vae) negELBO(scope *model.Scope, x *Node) terms {
 		}
 		bce = ReduceAllMean(m.est.ScoreFunction.Estimate(nil, nil, reinmax.OneHotCategorical, logits, f))
 	}
-	return terms{bce: bce, kl: m.klUniform(soft)}
+	return terms{bce: bce, kl: m.klUniform(m.sampleLaw(logits, soft))}
+}
+
+// sampleLaw returns the probabilities of the law the code is drawn from, whose KL to the prior makes the −ELBO a
+// bound: softmax(θ/τ_f) for the decoupled estimators, whose sample is D ~ Cat(softmax(θ/τ_f)), and the estimator's
+// soft = softmax(θ) for the others. (The KL of softmax(θ) beside a sample of softmax(θ/τ_f) is no bound: with τ_f < 1
+// it is the smaller of the two, and training lowers it by flattening softmax(θ) while the sample stays sharp.)
+func (m vae) sampleLaw(logits, soft *Node) *Node {
+	if tf := m.cfg.TauForward; tf != 0 && tf != 1 {
+		return Softmax(DivScalar(logits, tf), -1)
+	}
+	return soft
 }
 
 // bernoulliNLL is Σ_pixels BCE(sigmoid(out), x) averaged over the batch, in the stable form

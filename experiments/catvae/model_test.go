@@ -59,3 +59,46 @@ func TestClosedFormGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestKLIsOfTheSampleLaw checks that the KL term is that of the law the code is drawn from: softmax(θ/τ_f) for the
+// decoupled estimators, softmax(θ) for the others (τ_f = 0 or 1), against Σ q log(q + 1e-10) + L·log C computed here
+// in float64.
+func TestKLIsOfTheSampleLaw(t *testing.T) {
+	backend, err := compute.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latents, categories = 2, 3
+	theta := []float64{0.3, -1.2, 2.0, 1.5, 0.1, -0.4} // one image, two latents
+	kl := func(tf float64) float64 {
+		var sum float64
+		for l := range latents {
+			row := theta[l*categories : (l+1)*categories]
+			var z float64
+			for _, v := range row {
+				z += math.Exp(v / tf)
+			}
+			for _, v := range row {
+				q := math.Exp(v/tf) / z
+				sum += q * math.Log(q+1e-10)
+			}
+		}
+		return sum + latents*math.Log(categories)
+	}
+	for _, tf := range []float64{0, 1, 0.5, 2} {
+		m := vae{cfg: Config{Latents: latents, Categories: categories, TauForward: tf}}
+		got, err := ExecOnce(backend, func(logits *Node) *Node {
+			return m.klUniform(m.sampleLaw(logits, Softmax(logits, -1)))
+		}, tensors.FromFlatDataAndDimensions(theta, 1, latents, categories))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := kl(1)
+		if tf != 0 && tf != 1 {
+			want = kl(tf)
+		}
+		if v := tensors.ToScalar[float64](got); !(math.Abs(v-want) <= 1e-12) {
+			t.Errorf("τ_f = %g: KL = %.15g, want %.15g", tf, v, want)
+		}
+	}
+}
