@@ -22,6 +22,9 @@ import (
 // explores more. Given takes the sample as given, so averaging it over D ~ Cat(softmax(θ/τ_f)) (not
 // Cat(softmax(θ))) reproduces Sample.
 //
+// soft is softmax(θ), not the law of the sample: a loss that needs the sample's law (the KL term of a VAE, for the
+// −ELBO to stay a bound) takes softmax(θ/τ_f), as package catvae does.
+//
 // Tau (τ_b) and TauForward (τ_f) must be finite and positive; the zero values select 1. Masked categories (logit
 // -Inf) are never sampled and receive a zero gradient.
 //
@@ -76,7 +79,8 @@ func (e DecoupledST) Given(_ Source, logits, onehot *Node) (hard, soft *Node) {
 //
 // argmax z = argmax(θ/τ_f + G), so D ~ Cat(softmax(θ/τ_f)) exactly. τ_f = 1 is STGS with τ = τ_b, draw for draw.
 // Given draws G from its law conditioned on the sample (z/τ_f is Gumbel-perturbed θ/τ_f with argmax at D), so that
-// averaging it over D ~ Cat(softmax(θ/τ_f)) reproduces Sample.
+// averaging it over D ~ Cat(softmax(θ/τ_f)) reproduces Sample. As for DecoupledST, soft is softmax(θ), not the law
+// of the sample.
 //
 // Tau (τ_b) and TauForward (τ_f) must be finite and positive; the zero values select 1.
 //
