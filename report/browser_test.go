@@ -102,7 +102,7 @@ func TestBrowser(t *testing.T) {
 		numbers    []string
 	}{
 		{"poly", []string{"0.211000 ± 0.001000 (100 steps, 3 seeds)", "0.202500"}},
-		{"catvae", []string{"101.25 ± 0.00 (2 ep, 1 seeds)", "98.37"}},
+		{"catvae", []string{"101.25 ± 0.00 (2 ep, 1 seed)", "98.37"}},
 		{"bervae", []string{"139.22 ± 0.00 (200, 1)", "98.05"}},
 		{"listops", []string{"45.00 ± 0.00 (1)", "68.07 ± 1.18"}},
 		{"gradlab", []string{"0.971", "2.005", "0.266 [0.261, 0.272]"}},

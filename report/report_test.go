@@ -48,7 +48,7 @@ func TestSections(t *testing.T) {
 	}{
 		{"poly", []string{"0.211000 ± 0.001000 (100 steps, 3 seeds)", "0.202500", "ahead"}, Tally{Ahead: 1},
 			"p = 2, 100 steps: reinmax 0.0085, best other st 0.0485"},
-		{"catvae", []string{"101.25 ± 0.00 (2 ep, 1 seeds)", "98.37", "103.21", "cannot tell"}, Tally{Unclear: 2},
+		{"catvae", []string{"101.25 ± 0.00 (2 ep, 1 seed)", "98.37", "103.21", "cannot tell"}, Tally{Unclear: 2},
 			"10x30, 2 ep: reinmax 101.25, best other st 102.25"},
 		{"bervae", []string{"139.22 ± 0.00 (200, 1)", "98.05", "101.89"}, Tally{Unclear: 1},
 			"mnist K=2, 200 steps: reinmax 139.22, best other rloo 154.22"},

@@ -11,6 +11,14 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
+// Count writes n and noun, with an s unless n is 1: "1 seed", "3 seeds".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // Grid is a table of text cells addressed by row and column keys, kept in the order the keys were first used:
 // the layout of the paper's tables, estimators down and configurations across.
 type Grid struct {

@@ -52,3 +52,11 @@ func TestTablesMarkdown(t *testing.T) {
 		t.Errorf("markdown:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 seeds", 1: "1 seed", 3: "3 seeds"} {
+		if got := Count(n, "seed"); got != want {
+			t.Errorf("Count(%d, seed) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/f60e9205/reinmax/report"
+	"github.com/f60e9205/reinmax/results"
 )
 
 func init() {
@@ -96,6 +97,6 @@ func writeReport(cmd *cobra.Command, inputs []report.Input, opt report.Options, 
 	if err := page.Write(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "report of %s written to %s\n", plural(len(page.Sections), "folder"), path)
+	fmt.Fprintf(cmd.OutOrStdout(), "report of %s written to %s\n", results.Count(len(page.Sections), "folder"), path)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/f60e9205/reinmax/experiments"
 	"github.com/f60e9205/reinmax/plots"
+	"github.com/f60e9205/reinmax/results"
 )
 
 // sweepFlags are the flags every experiment command shares: where results go and how the sweep runs.
@@ -154,18 +155,10 @@ folders with different numbers is refused, naming both folders.`,
 			if err := warn(cmd, merge(out, args[1:]...)); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "merged %s into %s\n", plural(len(args)-1, "folder"), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %s into %s\n", results.Count(len(args)-1, "folder"), out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder")
 	return cmd
-}
-
-// plural writes n and noun, with an s unless n is 1: "1 folder", "3 folders".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

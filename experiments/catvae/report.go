@@ -153,7 +153,7 @@ func table(sums []Summary, at string) results.Table {
 	var g results.Grid
 	avg := map[string][]float64{}
 	for _, s := range sums {
-		g.Set(s.Estimator, s.Config, fmt.Sprintf("%.2f ± %.2f (%d ep, %d seeds)", s.TrainMean, s.TrainStd, s.Epochs, s.Seeds))
+		g.Set(s.Estimator, s.Config, fmt.Sprintf("%.2f ± %.2f (%d ep, %s)", s.TrainMean, s.TrainStd, s.Epochs, results.Count(s.Seeds, "seed")))
 		avg[s.Estimator] = append(avg[s.Estimator], s.TrainMean)
 	}
 	configs := slices.Clone(g.Cols)

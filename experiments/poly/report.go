@@ -266,7 +266,7 @@ func Table(sums []Summary) results.Table {
 	var g results.Grid
 	col := func(s Summary) string { return fmt.Sprintf("p = %s, %s", fmtG(s.P), s.Target) }
 	for _, s := range sums {
-		g.Set(s.Label(), col(s), fmt.Sprintf("%.6f ± %.6f (%d steps, %d seeds)", s.Mean, s.Std, s.Steps, s.Seeds))
+		g.Set(s.Label(), col(s), fmt.Sprintf("%.6f ± %.6f (%d steps, %s)", s.Mean, s.Std, s.Steps, results.Count(s.Seeds, "seed")))
 	}
 	for _, s := range sums {
 		g.Set("optimum", col(s), fmt.Sprintf("%.6f", s.Optimum))
