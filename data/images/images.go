@@ -2,7 +2,10 @@
 // module (MNIST, Fashion-MNIST, Omniglot) are loaded.
 package images // import "github.com/f60e9205/reinmax/data/images"
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Set is N grey images of Rows x Cols pixels with a class label each.
 type Set struct {
@@ -63,7 +66,7 @@ type TrainTest struct {
 // Set.Limit), or an error when a set is missing, fewer than batch training images remain, or no test image.
 func (d TrainTest) Limit(train, test, batch int) (TrainTest, error) {
 	if d.Train == nil || d.Test == nil {
-		return TrainTest{}, fmt.Errorf("no training or no test images")
+		return TrainTest{}, errors.New("no training or no test images")
 	}
 	out := TrainTest{Train: d.Train.Limit(train), Test: d.Test.Limit(test)}
 	if out.Train.N < batch || out.Test.N < 1 {
