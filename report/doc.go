@@ -15,7 +15,7 @@
 //
 // The page of the committed results is made from the repository's root with
 //
-//	GOEXPERIMENT=simd go run -buildvcs=true ./cmd/reinmax report docs/poly/const docs/poly/successors docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae docs/bervae docs/listops docs/moe docs/vq --out docs/report.html
+//	GOEXPERIMENT=simd go run -buildvcs=true ./cmd/reinmax report docs/poly/const docs/poly/successors docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae docs/catvae/successors docs/bervae docs/listops docs/moe docs/vq --out docs/report.html
 //
 // (-buildvcs=true, so that the page's provenance names the commit even where go run or GOFLAGS leave it out of the
 // binary), and `reinmax report --quick --out DIR` runs a miniature of the experiments into DIR and writes DIR/report.html.

@@ -37,7 +37,7 @@ writes DIR/report.html:
 ` + quickSummary() + `ListOps is left out: its smallest run that learns takes 8-9 minutes per estimator. The miniatures take
 about 5 minutes of CPU time; measured on 2 cores shared with other jobs (load about 10), 13.5 minutes.
 
-The page of the committed results: reinmax report docs/poly/const docs/poly/successors docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae docs/bervae docs/listops docs/moe docs/vq --out docs/report.html`,
+The page of the committed results: reinmax report docs/poly/const docs/poly/successors docs/gradlab docs/gradlab/vae8x4/epochs10 docs/catvae docs/catvae/successors docs/bervae docs/listops docs/moe docs/vq --out docs/report.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if quick {
 				if len(args) > 0 {
