@@ -79,13 +79,15 @@ func (r toyRecord) Final() bool   { return r.Step == r.Steps }
 func (r toyRecord) Position() int { return r.Step }
 
 // toy is the toy experiment. Its checkpoint file holds the last step done. crashAt makes a run fail once it has
-// emitted the record of that step (before its checkpoint), as a killed process would.
+// emitted the record of that step (before its checkpoint), as a killed process would. With pictures, a run starts
+// by writing an artefact, "pictures/<label>-<id>.txt", that holds its label.
 type toy struct {
-	mu      sync.Mutex
-	trained []string // labels of the runs Train was called for
-	loadErr error
-	crashAt map[string]int
-	seconds float64
+	mu       sync.Mutex
+	trained  []string // labels of the runs Train was called for
+	loadErr  error
+	crashAt  map[string]int
+	seconds  float64
+	pictures bool
 }
 
 func (*toy) Name() string         { return "toy" }
@@ -103,6 +105,15 @@ func (e *toy) Train(c toyConfig, env Env, emit func(toyRecord) error) error {
 	crash := e.crashAt[c.Label()]
 	delete(e.crashAt, c.Label())
 	e.mu.Unlock()
+	if e.pictures {
+		path, err := env.Artefact("pictures", ".txt")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(c.Label()), 0o644); err != nil {
+			return err
+		}
+	}
 	start := 0
 	if b, err := os.ReadFile(env.Checkpoint); err == nil {
 		start, _ = strconv.Atoi(string(b))
@@ -296,12 +307,13 @@ func TestWorkersGiveTheSameNumbers(t *testing.T) {
 func TestMerge(t *testing.T) {
 	root := t.TempDir()
 	a, b, c := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")
-	if _, err := Run(&toy{seconds: 1}, toyRuns("x", "y"), Options{Dir: a}); err != nil {
+	if _, err := Run(&toy{seconds: 1, pictures: true}, toyRuns("x", "y"), Options{Dir: a}); err != nil {
 		t.Fatal(err)
 	}
-	// b holds y again (other wall times: the same result) and z.
-	if _, err := Run(&toy{seconds: 2}, toyRuns("y", "z"), Options{Dir: b}); err != nil {
-		t.Fatal(err)
+	// b holds y again (other wall times: the same result), z, and w, which did not finish.
+	unfinished := &toy{seconds: 2, pictures: true, crashAt: map[string]int{"w seed=0": 2}}
+	if _, err := Run(unfinished, toyRuns("y", "z", "w"), Options{Dir: b}); !errors.Is(err, errCrash) {
+		t.Fatalf("run with a crash: %v, want %v", err, errCrash)
 	}
 	dst := filepath.Join(root, "merged")
 	if err := Merge(&toy{}, dst, a, b); err != nil {
@@ -309,6 +321,29 @@ func TestMerge(t *testing.T) {
 	}
 	if got := finals(readToy(t, dst)); len(got) != 3 {
 		t.Errorf("merged runs %v, want x, y, z once each", got)
+	}
+	// The pictures of the finished runs come along, each once; w's does not.
+	pictures, err := os.ReadDir(filepath.Join(dst, "pictures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, p := range pictures {
+		b, err := os.ReadFile(filepath.Join(dst, "pictures", p.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels = append(labels, string(b))
+	}
+	if want := []string{"x seed=0", "y seed=0", "z seed=0"}; !slices.Equal(slices.Sorted(slices.Values(labels)), want) {
+		t.Errorf("merged pictures hold %q, want %q", labels, want)
+	}
+	// Merging a folder into itself copies nothing and keeps its pictures.
+	if err := Merge(&toy{}, dst, dst); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := os.ReadDir(filepath.Join(dst, "pictures")); err != nil || len(again) != 3 {
+		t.Errorf("pictures after merging the folder into itself: %d, %v; want 3", len(again), err)
 	}
 	// c holds y with other numbers under the same identity: refused, naming both folders.
 	recs := readToy(t, b)
@@ -321,7 +356,7 @@ func TestMerge(t *testing.T) {
 	if err := results.AppendJSONL(filepath.Join(c, ResultsFile), recs); err != nil {
 		t.Fatal(err)
 	}
-	err := Merge(&toy{}, filepath.Join(root, "m2"), a, c)
+	err = Merge(&toy{}, filepath.Join(root, "m2"), a, c)
 	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), c) || !strings.Contains(err.Error(), "y seed=0") {
 		t.Errorf("conflicting results: %v, want a refusal naming y and both folders", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/f60e9205/reinmax/internal/atomicfile"
 	"github.com/f60e9205/reinmax/internal/filelock"
@@ -21,7 +22,8 @@ type FileMerger interface {
 }
 
 // Merge combines the output folders srcs of a sweep's shards into dst (which may be one of them) and writes its
-// report. Every run finished in some source is kept once; unfinished runs are dropped. A run finished in two
+// report. Every run finished in some source is kept once, with its artefacts (Env.Artefact's files, such as
+// pictures) copied from that source; unfinished runs are dropped. A run finished in two
 // sources with different numbers (records that differ in anything but their wall-clock "seconds") is an error
 // naming both folders. dst is locked while it is written.
 func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst string, srcs ...string) error {
@@ -82,12 +84,69 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 	if err != nil {
 		return fmt.Errorf("%s: merge: %w", name, err)
 	}
+	for _, id := range order {
+		if err := copyArtefacts(dst, byID[id].dir, id); err != nil {
+			return fmt.Errorf("%s: merge: %w", name, err)
+		}
+	}
 	if fm, ok := exp.(FileMerger); ok {
 		if err := fm.MergeFiles(dst, srcs); err != nil {
 			return err
 		}
 	}
 	return exp.Report(dst)
+}
+
+// copyArtefacts copies the artefacts of the run id from the output folder src into the same subfolders of dst: the
+// files of src's subfolders (but its checkpoints) whose names end in the run's artefact tag.
+func copyArtefacts(dst, src, id string) error {
+	if same, err := sameDir(dst, src); err != nil || same {
+		return err
+	}
+	subs, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	tag := artefactTag(id)
+	for _, sub := range subs {
+		if !sub.IsDir() || sub.Name() == CheckpointDir {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(src, sub.Name()))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			name := f.Name()
+			if f.IsDir() || !strings.HasSuffix(strings.TrimSuffix(name, filepath.Ext(name)), tag) {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(src, sub.Name(), name))
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Join(dst, sub.Name()), 0o755); err != nil {
+				return err
+			}
+			if err := atomicfile.WriteBytes(filepath.Join(dst, sub.Name(), name), data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sameDir reports whether the existing folders a and b are one.
+func sameDir(a, b string) (bool, error) {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(sa, sb), nil
 }
 
 // byRun groups records by run, each run's records in their order, and returns the runs in the order of their first

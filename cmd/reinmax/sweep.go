@@ -131,8 +131,9 @@ func newMergeCommand() *cobra.Command {
 		Use:   "merge EXPERIMENT --out DIR SRC...",
 		Short: "Combine the output folders of a sweep's shards (--shard i/n) and summarise them",
 		Long: `merge combines the results of the output folders SRC... of an experiment's sweep into DIR (which may be one
-of them) and writes its summaries, tables and figures. Every finished run is kept once; a run finished in two
-folders with different numbers is refused, naming both folders.`,
+of them) and writes its summaries, tables and figures. Every finished run is kept once, with its own files (the
+catvae and vq pictures); unfinished runs are left out. A run finished in two folders with different numbers is
+refused, naming both folders.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usagef("merge needs an experiment and at least one result folder")
