@@ -338,12 +338,15 @@ func TestMerge(t *testing.T) {
 	if want := []string{"x seed=0", "y seed=0", "z seed=0"}; !slices.Equal(slices.Sorted(slices.Values(labels)), want) {
 		t.Errorf("merged pictures hold %q, want %q", labels, want)
 	}
-	// Merging a folder into itself copies nothing and keeps its pictures.
-	if err := Merge(&toy{}, dst, dst); err != nil {
+	// A run already in the destination gets its pictures from the other sources that hold it.
+	if err := os.RemoveAll(filepath.Join(dst, "pictures")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Merge(&toy{}, dst, dst, a, b); err != nil {
 		t.Fatal(err)
 	}
 	if again, err := os.ReadDir(filepath.Join(dst, "pictures")); err != nil || len(again) != 3 {
-		t.Errorf("pictures after merging the folder into itself: %d, %v; want 3", len(again), err)
+		t.Errorf("pictures after merging into a folder that held the runs: %d, %v; want 3", len(again), err)
 	}
 	// c holds y with other numbers under the same identity: refused, naming both folders.
 	recs := readToy(t, b)

@@ -23,7 +23,7 @@ type FileMerger interface {
 
 // Merge combines the output folders srcs of a sweep's shards into dst (which may be one of them) and writes its
 // report. Every run finished in some source is kept once, with its artefacts (Env.Artefact's files, such as
-// pictures) copied from that source; unfinished runs are dropped. A run finished in two
+// pictures) copied from every source that holds it finished; unfinished runs are dropped. A run finished in two
 // sources with different numbers (records that differ in anything but their wall-clock "seconds") is an error
 // naming both folders. dst is locked while it is written.
 func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst string, srcs ...string) error {
@@ -32,7 +32,7 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 		return fmt.Errorf("%s: merge into %s: no source folders", name, dst)
 	}
 	type run struct {
-		dir  string
+		dirs []string // the sources that hold the run finished, the first one's records kept
 		recs []R
 	}
 	byID := make(map[string]run)
@@ -50,7 +50,7 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 			rs := runs[id]
 			prev, ok := byID[id]
 			if !ok {
-				byID[id] = run{dir, rs}
+				byID[id] = run{[]string{dir}, rs}
 				order = append(order, id)
 				continue
 			}
@@ -58,8 +58,10 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 				return err
 			} else if !same {
 				return fmt.Errorf("%s: merge: run %s (%s) has different results in %s and %s; keep one of them",
-					name, rs[0].Label(), id, prev.dir, dir)
+					name, rs[0].Label(), id, prev.dirs[0], dir)
 			}
+			prev.dirs = append(prev.dirs, dir)
+			byID[id] = prev
 		}
 	}
 	if err := results.PrepareDir(dst); err != nil {
@@ -85,8 +87,10 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 		return fmt.Errorf("%s: merge: %w", name, err)
 	}
 	for _, id := range order {
-		if err := copyArtefacts(dst, byID[id].dir, id); err != nil {
-			return fmt.Errorf("%s: merge: %w", name, err)
+		for _, src := range byID[id].dirs {
+			if err := copyArtefacts(dst, src, id); err != nil {
+				return fmt.Errorf("%s: merge: %w", name, err)
+			}
 		}
 	}
 	if fm, ok := exp.(FileMerger); ok {
