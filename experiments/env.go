@@ -57,7 +57,8 @@ func (e Env) Artefact(sub, ext string) (string, error) {
 	return filepath.Join(dir, FileName(e.Label)+artefactTag(e.ID)+ext), nil
 }
 
-// artefactTag ends the name (before its extension) of every artefact of the run id: Merge finds a run's files by it.
+// artefactTag ends the name (before its extension) of every artefact of the run id, a dash and hex digits: Merge
+// finds a run's files by it.
 func artefactTag(id string) string { return "-" + id[:min(8, len(id))] }
 
 // FileName turns a run label into a file name: "10x30 reinmax seed=0" becomes "10x30_reinmax_seed=0".

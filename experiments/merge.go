@@ -86,9 +86,15 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 	if err != nil {
 		return fmt.Errorf("%s: merge: %w", name, err)
 	}
+	listed := make(map[string]map[string][]string) // by source folder: its artefacts by run tag
 	for _, id := range order {
 		for _, src := range byID[id].dirs {
-			if err := copyArtefacts(dst, src, id); err != nil {
+			if _, ok := listed[src]; !ok {
+				if listed[src], err = artefacts(dst, src); err != nil {
+					return fmt.Errorf("%s: merge: %w", name, err)
+				}
+			}
+			if err := copyFiles(dst, src, listed[src][artefactTag(id)]); err != nil {
 				return fmt.Errorf("%s: merge: %w", name, err)
 			}
 		}
@@ -101,40 +107,47 @@ func Merge[C Config, R Record, P RecordPointer[C, R]](exp Experiment[C, R], dst 
 	return exp.Report(dst)
 }
 
-// copyArtefacts copies the artefacts of the run id from the output folder src into the same subfolders of dst: the
-// files of src's subfolders (but its checkpoints) whose names end in the run's artefact tag.
-func copyArtefacts(dst, src, id string) error {
+// artefacts lists the artefacts (Env.Artefact's files) of the output folder src by the tag of their run, as paths
+// relative to src: the files of its subfolders but the checkpoints. It lists none when src is dst.
+func artefacts(dst, src string) (map[string][]string, error) {
 	if same, err := sameDir(dst, src); err != nil || same {
-		return err
+		return nil, err
 	}
 	subs, err := os.ReadDir(src)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tag := artefactTag(id)
+	byTag := make(map[string][]string)
 	for _, sub := range subs {
 		if !sub.IsDir() || sub.Name() == CheckpointDir {
 			continue
 		}
 		files, err := os.ReadDir(filepath.Join(src, sub.Name()))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, f := range files {
-			name := f.Name()
-			if f.IsDir() || !strings.HasSuffix(strings.TrimSuffix(name, filepath.Ext(name)), tag) {
-				continue
+			base := strings.TrimSuffix(f.Name(), filepath.Ext(f.Name()))
+			if i := strings.LastIndex(base, "-"); !f.IsDir() && i >= 0 {
+				byTag[base[i:]] = append(byTag[base[i:]], filepath.Join(sub.Name(), f.Name()))
 			}
-			data, err := os.ReadFile(filepath.Join(src, sub.Name(), name))
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Join(dst, sub.Name()), 0o755); err != nil {
-				return err
-			}
-			if err := atomicfile.WriteBytes(filepath.Join(dst, sub.Name(), name), data); err != nil {
-				return err
-			}
+		}
+	}
+	return byTag, nil
+}
+
+// copyFiles copies the files rel, paths relative to the folder src, to the same paths in dst.
+func copyFiles(dst, src string, rel []string) error {
+	for _, r := range rel {
+		data, err := os.ReadFile(filepath.Join(src, r))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, r)), 0o755); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteBytes(filepath.Join(dst, r), data); err != nil {
+			return err
 		}
 	}
 	return nil
