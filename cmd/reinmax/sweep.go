@@ -99,7 +99,7 @@ func runSweep[C experiments.Config, R experiments.Record, P experiments.RecordPo
 	if err := warn(cmd, err); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d runs trained, %d found finished", n.Trained, n.Skipped)
+	fmt.Fprintf(w, "%s trained, %d found finished", results.Count(n.Trained, "run"), n.Skipped)
 	if n.Other > 0 {
 		fmt.Fprintf(w, ", %d left to other shards", n.Other)
 	}
